@@ -1,0 +1,10 @@
+#!/bin/sh
+# Run every benchmark against an optimised build; each prints its figures
+# and a ratio against a baseline measured in the same run.
+set -eu
+build=${1:-build-release}
+top=$(cd "$(dirname "$0")/.." && pwd)
+echo "machine: $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+status=0
+"$build/bench/bench_policy" "$top/tests/data/compat/daytona-v0.7.10/default.yaml" || status=1
+exit $status

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Run every libFuzzer target for FUZZ_SECONDS each, seeded from tests/data.
+# A crash, leak or sanitizer report fails the run.
+set -eu
+build=${1:-build-fuzz}
+secs=${FUZZ_SECONDS:-20}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+run() {
+	name=$1
+	seeds=$2
+	mkdir -p "$work/$name"
+	# Seed corpus: copies, so the fuzzer may add files without touching git.
+	for f in $seeds; do
+		[ -f "$f" ] && cp "$f" "$work/$name/"
+	done
+	echo "fuzz: $name for ${secs}s"
+	"$build/fuzz/$name" -max_total_time="$secs" -max_len=65536 \
+		-timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
+		-artifact_prefix="$work/" "$work/$name" >"$work/$name.log" 2>&1 || {
+		tail -n 60 "$work/$name.log"
+		echo "fuzz: $name FAILED"
+		exit 1
+	}
+	tail -n 1 "$work/$name.log"
+}
+
+run fuzz_policy "$(ls "$top"/tests/data/compat/*/default.yaml "$top"/tests/data/policies/*.yaml 2>/dev/null)"
+run fuzz_config "$(ls "$top"/tests/data/compat/*/config.yaml 2>/dev/null)"
+echo "fuzz: all targets ran clean"

@@ -1,0 +1,56 @@
+/* agentsh: the command-line entry point. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cmd_config.h"
+
+static const char main_help[] =
+"NAME\n"
+"    agentsh - policy-enforced execution gateway for AI coding agents\n"
+"\n"
+"SYNOPSIS\n"
+"    agentsh COMMAND [ARGS...]\n"
+"    agentsh COMMAND --help\n"
+"\n"
+"COMMANDS\n"
+"    policy check FILE...    Validate policies and report unreachable rules.\n"
+"    policy test ...         Ask a policy for one decision (exec, connect,\n"
+"                            file operation or environment variable).\n"
+"    config check FILE...    Validate a server configuration file.\n"
+"    config show [FILE]      Print the resolved server configuration.\n"
+"    version                 Print the version.\n"
+"\n"
+"EXIT STATUS\n"
+"    0 success, 1 errors found or the decision was a deny, 2 usage error.\n"
+"\n"
+"SEE ALSO\n"
+"    docs/POLICY.md (policy and configuration reference),\n"
+"    docs/ARCHITECTURE.md.\n";
+
+void cli_print_help(const char *text)
+{
+	fputs(text, stdout);
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (cmd == NULL || strcmp(cmd, "--help") == 0 ||
+	    strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		cli_print_help(main_help);
+		return cmd == NULL ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	}
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("agentsh %s\n", AGENTSH_VERSION);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(cmd, "policy") == 0)
+		return cmd_policy(argc - 1, argv + 1, envp);
+	if (strcmp(cmd, "config") == 0)
+		return cmd_config(argc - 1, argv + 1, envp);
+	fprintf(stderr, "agentsh: unknown command '%s' (see agentsh --help)\n",
+		cmd);
+	return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,10 @@
+/* UTF-8 validation of one sequence. */
+#ifndef AGENTSH_COMMON_UTF8_H
+#define AGENTSH_COMMON_UTF8_H
+
+#include <stddef.h>
+
+/* Length (1..4) of the valid UTF-8 sequence at s, or 0 if invalid. */
+size_t utf8_seq_len(const char *s, size_t avail);
+
+#endif
