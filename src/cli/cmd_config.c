@@ -218,6 +218,23 @@ static const char *cmd_config_discover(char **envp, char *buf, size_t n,
 	return NULL;
 }
 
+/* Order diagnostics by line and column, keeping ties in report order. */
+static void cmd_config_sort(struct diag *d)
+{
+	for (size_t i = 1; i < d->n; i++) {
+		struct diag_entry e = d->v[i];
+		size_t j = i;
+
+		while (j > 0 && (d->v[j - 1].line > e.line ||
+				 (d->v[j - 1].line == e.line &&
+				  d->v[j - 1].col > e.col))) {
+			d->v[j] = d->v[j - 1];
+			j--;
+		}
+		d->v[j] = e;
+	}
+}
+
 static void cmd_config_summary(const char *path, const struct diag *d,
 			       bool ok, FILE *out)
 {
@@ -264,6 +281,7 @@ static int cmd_config_check_one(const char *path, size_t idx, char **envp,
 	if (r < 0 && d.errors == 0)
 		diag_add(&d, DIAG_ERROR, path, 0, 0, "io", "cannot load: %s",
 			 strerror(-r));
+	cmd_config_sort(&d);
 	if (o->json) {
 		if (cmd_config_json_file(json, idx, path, ok, &d) < 0)
 			ok = false;
@@ -324,6 +342,7 @@ static struct config *cmd_config_resolve(const struct cmd_config_opts *o,
 		r = config_load_file(*src, envp, &cfg, &d);
 	else
 		r = config_load_defaults(envp, &cfg, &d);
+	cmd_config_sort(&d);
 	diag_print(&d, err);
 	if (r < 0 && d.errors == 0)
 		fprintf(err, "agentsh config: cannot load %s: %s\n",

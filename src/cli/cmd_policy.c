@@ -132,7 +132,7 @@ static int cmd_policy_check(int argc, char **argv, char **envp)
 		fprintf(stderr, "agentsh: policy check needs a FILE\n");
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_vars_detect(&o.vars, o.workspace) < 0)
+	if (cli_vars_detect(&o.vars, o.workspace, NULL) < 0)
 		fprintf(stderr, "agentsh: cannot resolve the workspace; "
 			"PROJECT_ROOT is left undefined\n");
 	buf_init(&js, 64u << 20);

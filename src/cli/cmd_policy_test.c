@@ -10,6 +10,7 @@
 #include "common/buf.h"
 #include "common/json.h"
 #include "common/str.h"
+#include "config/config.h"
 #include "policy/policy.h"
 
 int cmd_policy_test(int argc, char **argv, char **envp);
@@ -21,8 +22,8 @@ static const char test_help[] =
 "    agentsh policy test - ask a policy for one decision\n"
 "\n"
 "SYNOPSIS\n"
-"    agentsh policy test --policy FILE [--var NAME=VALUE]... [--json]\n"
-"        [--workspace DIR] [--approvals] --op OP ...\n"
+"    agentsh policy test --policy FILE|NAME [--var NAME=VALUE]... [--json]\n"
+"        [--config FILE] [--workspace DIR] [--approvals] --op OP ...\n"
 "\n"
 "    --op exec [--depth N] -- COMMAND ARGS...\n"
 "    --op connect --host HOST --port PORT [--ip ADDR]...\n"
@@ -48,7 +49,13 @@ static const char test_help[] =
 "    env: whether variable VAR may pass into a command's environment.\n"
 "\n"
 "    approve decisions are effective denies unless --approvals says an\n"
-"    approver is configured.\n"
+"    approver is configured (or --config names a config whose\n"
+"    approvals.enabled is true).\n"
+"\n"
+"    --config FILE also supplies policies.project_markers for PROJECT_ROOT\n"
+"    detection and policies.dir: a --policy NAME without a slash that is\n"
+"    not a file is looked up as DIR/NAME.yaml (default dir\n"
+"    /etc/agentsh/policies).\n"
 "\n"
 "OUTPUT\n"
 "    Text, or with --json one object: decision (the rule's decision),\n"
@@ -60,7 +67,8 @@ static const char test_help[] =
 "    0 effective allow, 1 effective deny or approve, 2 usage or load error.\n";
 
 struct test_opts {
-	const char *policy, *op, *host, *path, *name, *workspace;
+	const char *policy, *op, *host, *path, *name, *workspace, *config;
+	char policy_path[POLICY_PATH_MAX];
 	long port, depth;
 	bool json, approvals;
 	struct policy_ip ips[TEST_MAX_IPS];
@@ -89,6 +97,7 @@ static int test_opt(struct test_opts *o, int c)
 	case 'f': o->path = optarg; return 0;
 	case 'n': o->name = optarg; return 0;
 	case 'w': o->workspace = optarg; return 0;
+	case 'c': o->config = optarg; return 0;
 	case 'j': o->json = true; return 0;
 	case 'a': o->approvals = true; return 0;
 	case 'p': return test_parse_num(optarg, 0, 65535, &o->port);
@@ -118,6 +127,7 @@ static int test_parse(struct test_opts *o, int argc, char **argv)
 		{"depth", required_argument, NULL, 'd'},
 		{"var", required_argument, NULL, 'v'},
 		{"workspace", required_argument, NULL, 'w'},
+		{"config", required_argument, NULL, 'c'},
 		{"json", no_argument, NULL, 'j'},
 		{"approvals", no_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
@@ -333,15 +343,55 @@ static void test_print(const struct test_opts *o, const struct policy *p,
 	buf_release(&b);
 }
 
-static int test_load(struct test_opts *o, struct policy_src **src,
-		     struct policy **p)
+/* A bare policy name is looked up in the policies directory. */
+static const char *test_policy_path(struct test_opts *o, const char *dir)
 {
-	struct policy_compile_opts co = {cli_vars_lookup, &o->vars, o->approvals};
+	static const char *const ext[] = {".yaml", ".yml", ""};
+
+	if (strchr(o->policy, '/') || access(o->policy, R_OK) == 0)
+		return o->policy;
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(o->policy_path, sizeof(o->policy_path), "%s/%s%s",
+			 dir ? dir : "/etc/agentsh/policies", o->policy, ext[i]);
+		if (access(o->policy_path, R_OK) == 0)
+			return o->policy_path;
+	}
+	return o->policy;
+}
+
+/* Settings from --config: approvals and project markers. */
+static int test_config(struct test_opts *o, char **envp, struct config **cfg)
+{
 	struct diag d;
 	int r;
 
+	*cfg = NULL;
+	if (o->config == NULL)
+		return 0;
 	diag_init(&d);
-	r = policy_src_load_file(o->policy, src, &d);
+	r = config_load_file(o->config, envp, cfg, &d);
+	if (r < 0)
+		diag_print(&d, stderr);
+	diag_release(&d);
+	if (r == 0 && (*cfg)->approvals.enabled)
+		o->approvals = true;
+	return r;
+}
+
+static int test_load(struct test_opts *o, const struct config *cfg,
+		     struct policy_src **src, struct policy **p)
+{
+	struct policy_compile_opts co = {cli_vars_lookup, &o->vars, o->approvals};
+	const char *const *markers = NULL;
+	struct diag d;
+	int r;
+
+	if (cfg && cfg->policies.detect_project_root)
+		markers = (const char *const *)cfg->policies.project_markers;
+	cli_vars_detect(&o->vars, o->workspace, markers);
+	diag_init(&d);
+	r = policy_src_load_file(test_policy_path(o, cfg ? cfg->policies.dir : NULL),
+				 src, &d);
 	if (r == 0)
 		r = policy_compile(*src, &co, p, &d);
 	if (r < 0)
@@ -356,6 +406,7 @@ int cmd_policy_test(int argc, char **argv, char **envp)
 	struct test_result t;
 	struct policy_src *src = NULL;
 	struct policy *p = NULL;
+	struct config *cfg = NULL;
 	char msg[POLICY_MESSAGE_MAX];
 	int r;
 
@@ -368,8 +419,9 @@ int cmd_policy_test(int argc, char **argv, char **envp)
 			cli_print_help(test_help);
 		return r > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	}
-	cli_vars_detect(&o.vars, o.workspace);
-	if (test_load(&o, &src, &p) < 0 || test_eval(&o, p, &t) < 0) {
+	if (test_config(&o, envp, &cfg) < 0 || test_load(&o, cfg, &src, &p) < 0 ||
+	    test_eval(&o, p, &t) < 0) {
+		config_free(cfg);
 		policy_free(p);
 		policy_src_free(src);
 		return CLI_EXIT_USAGE;
@@ -377,6 +429,7 @@ int cmd_policy_test(int argc, char **argv, char **envp)
 	policy_render_message(&t.v, &t.ra, msg, sizeof(msg));
 	test_print(&o, p, &t, msg);
 	r = t.v.effective == POLICY_ALLOW ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+	config_free(cfg);
 	policy_free(p);
 	policy_src_free(src);
 	return r;

@@ -20,9 +20,10 @@ int cli_vars_add(struct cli_vars *v, char *arg)
 	return 0;
 }
 
-int cli_vars_detect(struct cli_vars *v, const char *workspace)
+int cli_vars_detect(struct cli_vars *v, const char *workspace,
+		    const char *const *markers)
 {
-	return policy_detect_roots(workspace ? workspace : ".", NULL,
+	return policy_detect_roots(workspace ? workspace : ".", markers,
 				   v->project_root, v->git_root,
 				   sizeof(v->project_root));
 }

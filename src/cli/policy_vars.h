@@ -23,8 +23,10 @@ struct cli_vars {
 
 /* Add NAME=VALUE from --var; 0 or -EINVAL. */
 int cli_vars_add(struct cli_vars *v, char *arg);
-/* Detect PROJECT_ROOT/GIT_ROOT for workspace (default: the cwd). */
-int cli_vars_detect(struct cli_vars *v, const char *workspace);
+/* Detect PROJECT_ROOT/GIT_ROOT for workspace (default: the cwd) using
+ * markers (NULL: the built-in list). */
+int cli_vars_detect(struct cli_vars *v, const char *workspace,
+		    const char *const *markers);
 /* policy_var_fn: --var, then PROJECT_ROOT/GIT_ROOT, then the environment. */
 const char *cli_vars_lookup(void *arg, const char *name);
 

@@ -127,29 +127,32 @@ static int config_put_key(struct buf *b, const char *k, bool yaml)
 	return config_put_text(b, k, strlen(k), yaml, false);
 }
 
-/* Append url with any user:password@ and ?query replaced by "(set)". */
-static int config_url_redact(struct buf *t, const char *url)
+/*
+ * Append url with any user:password@ and ?query (and, with hide_path,
+ * the path) replaced by "(set)".
+ */
+static int config_url_redact(struct buf *t, const char *url, bool hide_path)
 {
 	const char *sep = strstr(url, "://");
 	const char *auth = sep ? sep + 3 : url;
-	size_t alen = strcspn(auth, "/?#");
-	const char *at = NULL, *rest = auth + alen, *q;
+	const char *end = auth + strcspn(auth, "/?#");
+	const char *host = auth, *q;
 	int r;
 
-	for (size_t i = 0; sep != NULL && i < alen; i++)
-		if (auth[i] == '@')
-			at = auth + i;
+	for (const char *p = auth; sep != NULL && p < end; p++)
+		if (*p == '@')
+			host = p + 1;
 	r = buf_append(t, url, (size_t)(auth - url));
-	if (r == 0 && at != NULL)
-		r = buf_printf(t, "%s%.*s", CONFIG_SECRET_TEXT,
-			       (int)(rest - at), at);
-	else if (r == 0)
-		r = buf_append(t, auth, alen);
-	q = strchr(rest, '?');
-	if (r == 0 && q == NULL)
-		return buf_puts(t, rest);
+	if (r == 0 && host != auth)
+		r = buf_puts(t, CONFIG_SECRET_TEXT "@");
 	if (r == 0)
-		r = buf_append(t, rest, (size_t)(q - rest) + 1);
+		r = buf_append(t, host, (size_t)(end - host));
+	if (r == 0 && hide_path && end[0] == '/' && end[1] != '\0')
+		return buf_puts(t, "/" CONFIG_SECRET_TEXT);
+	q = strchr(end, '?');
+	if (r != 0 || q == NULL)
+		return r != 0 ? r : buf_puts(t, end);
+	r = buf_append(t, end, (size_t)(q - end) + 1);
 	if (r == 0)
 		r = buf_puts(t, CONFIG_SECRET_TEXT);
 	if (r == 0 && strchr(q, '#') != NULL)
@@ -172,7 +175,7 @@ static int config_put_str(struct buf *b, const char *s, unsigned flags,
 	if (!(flags & CONFIG_F_URL))
 		return config_put_text(b, s, strlen(s), yaml, dollar);
 	buf_init(&t, CONFIG_VALUE_MAX * 2);
-	r = config_url_redact(&t, s);
+	r = config_url_redact(&t, s, (flags & CONFIG_F_HIDEPATH) != 0);
 	if (r == 0)
 		r = config_put_text(b, t.data ? t.data : "", t.len, yaml,
 				    dollar);
@@ -205,12 +208,31 @@ static int config_put_ints(struct buf *b, const int64_t *v, size_t n,
 	return r == 0 ? buf_putc(b, ']') : r;
 }
 
+/* Does this variable name look like it holds a credential? */
+static bool config_secret_name(const char *k)
+{
+	static const char *const words[] = {
+		"KEY", "TOKEN", "SECRET", "PASS", "AUTH", "CRED", "COOKIE",
+		"PRIVATE", NULL,
+	};
+
+	for (size_t i = 0; words[i] != NULL; i++)
+		if (strcasestr(k, words[i]) != NULL)
+			return true;
+	return false;
+}
+
 static int config_put_map(struct buf *b, const struct config_strmap *m,
 			  unsigned flags, bool yaml)
 {
 	int r = buf_putc(b, '{');
 
 	for (size_t i = 0; r == 0 && i < m->n; i++) {
+		unsigned vf = flags;
+
+		if ((flags & CONFIG_F_SECRETISH) &&
+		    config_secret_name(m->keys[i]))
+			vf |= CONFIG_F_SECRET;
 		if (i > 0)
 			r = buf_puts(b, yaml ? ", " : ",");
 		if (r == 0)
@@ -218,7 +240,7 @@ static int config_put_map(struct buf *b, const struct config_strmap *m,
 		if (r == 0)
 			r = buf_puts(b, yaml ? ": " : ":");
 		if (r == 0)
-			r = config_put_str(b, m->vals[i], flags, yaml);
+			r = config_put_str(b, m->vals[i], vf, yaml);
 	}
 	return r == 0 ? buf_putc(b, '}') : r;
 }

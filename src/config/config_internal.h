@@ -41,6 +41,8 @@ enum config_kind {
 #define CONFIG_F_URL 0x10u      /* http(s) URL; credentials hidden */
 #define CONFIG_F_POLICY 0x20u   /* policy name: [A-Za-z0-9_-]+ */
 #define CONFIG_F_HTTPPATH 0x40u /* URL path starting with '/' */
+#define CONFIG_F_SECRETISH 0x80u /* MAP: hide values of secret-like keys */
+#define CONFIG_F_HIDEPATH 0x100u /* URL: the path may hold a token too */
 
 /* Table shorthands; T is the base struct the offsets are relative to. */
 #define CONFIG_FS(T, k, m, d, f) { .key = (k), .kind = CONFIG_K_STR, \

@@ -240,7 +240,8 @@ static const struct config_section config_sec_retention = {
 };
 
 static const struct config_field config_f_webhook[] = {
-	CONFIG_FS(C, "url", audit.webhook.url, NULL, CONFIG_F_URL),
+	CONFIG_FS(C, "url", audit.webhook.url, NULL,
+		  CONFIG_F_URL | CONFIG_F_HIDEPATH),
 	CONFIG_FI(C, "batch_size", audit.webhook.batch_size, 1, 100000, 100),
 	CONFIG_FD(C, "flush_interval", audit.webhook.flush_interval,
 		  CONFIG_SEC(10)),

@@ -328,7 +328,8 @@ static const struct config_field config_f_sandbox[] = {
 	CONFIG_FSEC("unix_sockets", config_sec_usockets),
 	CONFIG_FSEC("seccomp", config_sec_seccomp),
 	CONFIG_FSEC("ptrace", config_sec_ptrace),
-	CONFIG_FM(C, "env_inject", sandbox.env_inject, NULL, 0),
+	CONFIG_FM(C, "env_inject", sandbox.env_inject, NULL,
+		  CONFIG_F_SECRETISH),
 	CONFIG_FEND,
 };
 const struct config_section config_sec_sandbox = {

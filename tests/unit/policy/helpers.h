@@ -97,6 +97,22 @@ static inline struct policy_verdict tp_net(struct tp *t, const char *host,
 	return v;
 }
 
+/* Read tests/data/compat/daytona-vVER/default.yaml into buf (size n). */
+static inline void tp_read_compat(const char *ver, char *buf, size_t n)
+{
+	char path[512];
+	FILE *fp;
+	size_t got;
+
+	snprintf(path, sizeof(path), "%s/compat/daytona-v%s/default.yaml",
+		 getenv("AGENTSH_TEST_DATA"), ver);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	got = fread(buf, 1, n - 1, fp);
+	buf[got] = '\0';
+	fclose(fp);
+}
+
 /* Index of the first diagnostic with code, or -1. */
 static inline int tp_diag_find(const struct diag *d, const char *code)
 {

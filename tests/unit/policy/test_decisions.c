@@ -87,18 +87,9 @@ static struct policy_verdict run_one(struct tp *t, const char *op, char *subj)
 
 static void load_version(struct loaded *l, const char *ver)
 {
-	char path[512];
-	FILE *fp;
 	static char yaml[1 << 16];
-	size_t n;
 
-	snprintf(path, sizeof(path), "%s/compat/daytona-v%s/default.yaml",
-		 getenv("AGENTSH_TEST_DATA"), ver);
-	fp = fopen(path, "r");
-	assert_non_null(fp);
-	n = fread(yaml, 1, sizeof(yaml) - 1, fp);
-	yaml[n] = '\0';
-	fclose(fp);
+	tp_read_compat(ver, yaml, sizeof(yaml));
 	l->ver = ver;
 	assert_int_equal(tp_load(&l->t, yaml, false), 0);
 }

@@ -13,17 +13,9 @@ static bool has_finding(const struct diag *d, const char *code,
 
 static void lint_file(const char *ver, struct tp *t)
 {
-	char path[512], yaml[1 << 16];
-	FILE *fp;
-	size_t n;
+	static char yaml[1 << 16];
 
-	snprintf(path, sizeof(path), "%s/compat/daytona-v%s/default.yaml",
-		 getenv("AGENTSH_TEST_DATA"), ver);
-	fp = fopen(path, "r");
-	assert_non_null(fp);
-	n = fread(yaml, 1, sizeof(yaml) - 1, fp);
-	yaml[n] = '\0';
-	fclose(fp);
+	tp_read_compat(ver, yaml, sizeof(yaml));
 	assert_int_equal(tp_load(t, yaml, false), 0);
 	policy_lint(t->p, &t->d);
 }

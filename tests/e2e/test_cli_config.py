@@ -1,0 +1,56 @@
+"""agentsh config check / show, and policy test --config, via the binary."""
+import json
+
+
+def test_compat_configs_load_with_located_warnings(run):
+    from conftest import COMPAT
+    for ver in ("daytona-v0.7.2", "daytona-v0.7.10"):
+        cfg = COMPAT / ver / "config.yaml"
+        proc = run("config", "check", cfg)
+        assert proc.returncode == 0, proc.stderr
+        line = [l for l in proc.stderr.splitlines() if "default_policy" in l]
+        assert line, proc.stderr
+        assert line[0].startswith(f"{cfg}:")
+        proc = run("config", "check", "--strict", cfg)
+        assert proc.returncode == 1
+
+
+def test_config_show_json_hides_nothing_it_should_not(run, tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("server:\n  http:\n    addr: ${TEST_ADDR}\n"
+                   "dlp:\n  mode: tokenize\n")
+    proc = run("config", "show", "--json", cfg,
+               env={"TEST_ADDR": "127.0.0.1:19999", "AGENTSH_DLP_MODE": "redact"})
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["server"]["http"]["addr"] == "127.0.0.1:19999"
+    assert out["dlp"]["mode"] == "redact"
+
+
+def test_config_refuses_open_listener_without_auth(run, tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("server:\n  http:\n    addr: 0.0.0.0:18080\n")
+    proc = run("config", "check", cfg)
+    assert proc.returncode == 1
+    assert f"{cfg}:3:" in proc.stderr
+
+
+def test_policy_test_uses_config(run, tmp_path, v0710):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("approvals:\n  enabled: true\n  mode: local_tty\n"
+                   "policies:\n  dir: " + str(v0710.parent) + "\n"
+                   "  project_markers: [MARKER]\n")
+    ws = tmp_path / "proj" / "sub"
+    ws.mkdir(parents=True)
+    (tmp_path / "proj" / "MARKER").write_text("")
+    proc = run("policy", "test", "--config", cfg, "--policy", "default",
+               "--workspace", ws, "--json", "--op", "delete", "--path",
+               tmp_path / "proj" / "x")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["rule"] == "soft-delete-workspace"
+    proc = run("policy", "test", "--config", cfg, "--policy", "default",
+               "--json", "--op", "connect", "--host", "example.org",
+               "--port", "443")
+    out = json.loads(proc.stdout)
+    assert out["effective"] == "approve"
