@@ -316,6 +316,8 @@ static void test_print(const struct test_opts *o, const struct policy *p,
 			printf(" (%s rule %d, line %d)", policy_kind_name(v->kind),
 			       v->rule_index, test_line(v, p));
 		printf("\nmessage:   %s\n", msg);
+		if (v->reason && strcmp(v->reason, msg) != 0)
+			printf("reason:    %s\n", v->reason);
 		return;
 	}
 	buf_init(&b, 1u << 20);

@@ -54,3 +54,17 @@ def test_policy_test_uses_config(run, tmp_path, v0710):
                "--port", "443")
     out = json.loads(proc.stdout)
     assert out["effective"] == "approve"
+
+
+def test_policy_md_lists_the_real_defaults(run, tmp_path):
+    """docs/POLICY.md §2.4 must stay what `config show` prints."""
+    from conftest import TOP
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    proc = run("config", "show", empty, env={"AGENTSH_DATA_DIR": ""})
+    assert proc.returncode == 0, proc.stderr
+    shown = "\n".join(l for l in proc.stdout.splitlines()
+                      if not l.startswith("#"))
+    doc = (TOP / "docs" / "POLICY.md").read_text()
+    block = doc.split("### 2.4")[1].split("```yaml\n")[1].split("```")[0]
+    assert block.strip() == shown.strip()
