@@ -7,6 +7,7 @@
 #define CLI_EXIT_USAGE 2 /* bad invocation or unreadable input */
 
 int cmd_policy(int argc, char **argv, char **envp);
+int cmd_shim(int argc, char **argv, char **envp);
 
 /* Print text to stdout through a pager-free, plain writer. */
 void cli_print_help(const char *text);

@@ -4,6 +4,8 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_config.h"
+#include "cli/cmd_detect.h"
+#include "daemon/daemon.h"
 
 static const char main_help[] =
 "NAME\n"
@@ -14,11 +16,16 @@ static const char main_help[] =
 "    agentsh COMMAND --help\n"
 "\n"
 "COMMANDS\n"
+"    server [--config FILE]  Run the daemon (the shim starts it when needed).\n"
 "    policy check FILE...    Validate policies and report unreachable rules.\n"
 "    policy test ...         Ask a policy for one decision (exec, connect,\n"
 "                            file operation or environment variable).\n"
 "    config check FILE...    Validate a server configuration file.\n"
 "    config show [FILE]      Print the resolved server configuration.\n"
+"    shim install-shell ...  Put the shell shim in front of sh and bash.\n"
+"    shim uninstall-shell    Restore the real shells.\n"
+"    shim status             Say whether the shim is installed.\n"
+"    detect [--json]         Report what this machine can enforce.\n"
 "    version                 Print the version.\n"
 "\n"
 "EXIT STATUS\n"
@@ -50,6 +57,12 @@ int main(int argc, char **argv, char **envp)
 		return cmd_policy(argc - 1, argv + 1, envp);
 	if (strcmp(cmd, "config") == 0)
 		return cmd_config(argc - 1, argv + 1, envp);
+	if (strcmp(cmd, "detect") == 0)
+		return cmd_detect(argc - 1, argv + 1, envp);
+	if (strcmp(cmd, "server") == 0)
+		return daemon_main(argc - 1, argv + 1, envp);
+	if (strcmp(cmd, "shim") == 0)
+		return cmd_shim(argc - 1, argv + 1, envp);
 	fprintf(stderr, "agentsh: unknown command '%s' (see agentsh --help)\n",
 		cmd);
 	return CLI_EXIT_USAGE;

@@ -17,6 +17,10 @@ int json_strn(struct buf *b, const char *s, size_t n)
 			char esc[2] = {'\\', (char)c};
 			r = buf_append(b, esc, 2);
 			i++;
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			char esc[2] = {'\\', c == '\n' ? 'n' : c == '\r' ? 'r' : 't'};
+			r = buf_append(b, esc, 2);
+			i++;
 		} else if (c < 0x20 || c == 0x7f) {
 			r = buf_printf(b, "\\u%04x", c);
 			i++;

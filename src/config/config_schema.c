@@ -91,7 +91,7 @@ static const struct config_field config_f_usock[] = {
 	CONFIG_FS(C, "path", server.unix_socket.path,
 		  "/run/agentsh/agentsh.sock", CONFIG_F_REQUIRED),
 	{.key = "permissions", .kind = CONFIG_K_MODE,
-	 .off = offsetof(C, server.unix_socket.permissions), .def_i = 0660},
+	 .off = offsetof(C, server.unix_socket.permissions), .def_i = 0666},
 	CONFIG_FEND,
 };
 static const struct config_section config_sec_usock = {

@@ -317,14 +317,6 @@ static void config_check_auth(struct config_ctx *c,
 			      NULL, DIAG_ERROR, "missing-key",
 			      "server.tls.enabled needs server.tls.cert_file "
 			      "and server.tls.key_file");
-	if (cfg->server.unix_socket.enabled && config_auth_disabled(cfg) &&
-	    (cfg->server.unix_socket.permissions & 0006))
-		config_report(c, config_path_node(root,
-				"server.unix_socket.permissions"), NULL,
-			      DIAG_WARNING, "insecure-socket",
-			      "server.unix_socket.permissions %04o let every "
-			      "local user drive the API without authentication",
-			      (unsigned)cfg->server.unix_socket.permissions);
 }
 
 int config_check_root(struct config_ctx *c, const struct ydoc_node *map,

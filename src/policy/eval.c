@@ -65,6 +65,7 @@ static void verdict_rule(struct policy_verdict *v, enum policy_kind kind,
 	v->rule = c->name;
 	v->rule_index = (int)idx;
 	v->message = c->message;
+	v->description = c->description;
 	v->timeout_ms = c->timeout_ms;
 }
 

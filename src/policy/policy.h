@@ -224,6 +224,7 @@ struct policy_verdict {
 	const char *rule;     /* rule name or a reserved default-deny name */
 	int rule_index;       /* index in its list; -1 for reserved names */
 	const char *message;  /* the rule's message template, or NULL */
+	const char *description; /* the rule's description, or NULL */
 	const char *reason;   /* engine's own explanation, or NULL */
 	int64_t timeout_ms;   /* approval timeout of the rule, -1 if none */
 	bool approval_required; /* decision approve and no approver */
@@ -261,6 +262,37 @@ int policy_check_net(const struct policy *p, struct policy_ctx *ctx,
 int policy_check_env(const struct policy *p, const char *name,
 		     const struct policy_cmd_rule *rule,
 		     struct policy_verdict *v);
+
+/* One variable of an environment to filter: its name and value length. */
+struct policy_env_var {
+	const char *name;
+	size_t name_len;
+	size_t value_len;
+};
+
+struct policy_env_outcome {
+	size_t kept, denied;   /* variables kept and removed */
+	size_t bytes;          /* sum of len("K=V") + 1 over the kept ones */
+	int64_t max_keys, max_bytes; /* the limits that applied, -1 = none */
+	bool block_iteration;
+	const char *error;     /* non-NULL: a limit is exceeded; do not run */
+};
+
+/*
+ * Decide which variables of an environment pass env_policy (with the
+ * command rule's env_* lists and limits when rule is given): keep[i] says
+ * whether vars[i] passes. Empty values are dropped. The limits apply to
+ * what is kept; variables the gateway injects afterwards are not counted.
+ */
+int policy_env_select(const struct policy *p, const struct policy_cmd_rule *rule,
+		      const struct policy_env_var *vars, size_t n, bool *keep,
+		      struct policy_env_outcome *out);
+/* The same for "K=V" strings: returns a new NULL-terminated array holding
+ * the kept entries of envp followed by copies of inject (K=V). */
+int policy_env_build(const struct policy *p, const struct policy_cmd_rule *rule,
+		     char *const *envp, char *const *inject, char ***out_env,
+		     struct policy_env_outcome *out);
+void policy_env_free(char **env);
 
 /* Values for {{.Path}} {{.Operation}} {{.Command}} {{.Args}} ... */
 struct policy_render_args {

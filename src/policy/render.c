@@ -104,6 +104,8 @@ int policy_render_message(const struct policy_verdict *v,
 			 "is configured", v->rule);
 	else if (v->reason)
 		snprintf(buf, n, "%s", v->reason);
+	else if (v->description && *v->description)
+		snprintf(buf, n, "%s", v->description);
 	else
 		snprintf(buf, n, "%s by rule %s", policy_decision_name(v->decision),
 			 v->rule);

@@ -173,7 +173,7 @@ static const char *const test_default_json[] = {
 	"\"write_timeout\":\"5m\",\"max_request_size\":\"10MB\"}",
 	"\"grpc\":{\"enabled\":false,\"addr\":\"127.0.0.1:9090\"}",
 	"\"unix_socket\":{\"enabled\":false,\"path\":"
-	"\"/run/agentsh/agentsh.sock\",\"permissions\":\"0660\"}",
+	"\"/run/agentsh/agentsh.sock\",\"permissions\":\"0666\"}",
 	"\"auth\":{\"type\":\"none\",\"api_key\":{\"keys_file\":null,"
 	"\"header_name\":\"X-API-Key\"}",
 	"\"logging\":{\"level\":\"info\",\"format\":\"text\","

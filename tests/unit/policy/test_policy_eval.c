@@ -325,6 +325,54 @@ static void test_env(void **state)
 	tp_free(&t);
 }
 
+static void test_env_build(void **state)
+{
+	static const char pol[] = HDR
+		"command_rules:\n"
+		"  - {name: small, commands: [small], env_max_keys: 1, decision: allow}\n"
+		"env_policy:\n  allow: [HOME, PATH, \"LC_*\"]\n  deny: [\"*_TOKEN\"]\n"
+		"  max_bytes: 64\n";
+	char *envp[] = {"HOME=/home/u", "PATH=/usr/bin", "GH_TOKEN=x", "EDITOR=vi",
+			"LC_ALL=", "LC_CTYPE=C", NULL};
+	char *inject[] = {"HTTPS_PROXY=http://127.0.0.1:1", NULL};
+	struct policy_env_outcome o;
+	struct policy_verdict c;
+	char **env = NULL;
+	struct tp t;
+
+	(void)state;
+	assert_int_equal(tp_load(&t, pol, false), 0);
+	assert_int_equal(policy_env_build(t.p, NULL, envp, inject, &env, &o), 0);
+	assert_null(o.error);
+	assert_int_equal(o.kept, 3);
+	assert_int_equal(o.denied, 3); /* token, not allowed, empty value */
+	assert_string_equal(env[0], "HOME=/home/u");
+	assert_string_equal(env[1], "PATH=/usr/bin");
+	assert_string_equal(env[2], "LC_CTYPE=C");
+	assert_string_equal(env[3], "HTTPS_PROXY=http://127.0.0.1:1");
+	assert_null(env[4]);
+	assert_int_equal(o.bytes, strlen("HOME=/home/u") + strlen("PATH=/usr/bin") +
+				  strlen("LC_CTYPE=C") + 3);
+	policy_env_free(env);
+	/* A rule's limit replaces the policy's. */
+	c = tp_exec(&t, "small", 0);
+	assert_int_equal(policy_env_build(t.p, c.cmd_rule, envp, NULL, &env, &o), 0);
+	assert_non_null(o.error);
+	assert_int_equal(o.max_keys, 1);
+	policy_env_free(env);
+	/* max_bytes of the policy. */
+	{
+		char big[100], *e2[] = {big, NULL};
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		memcpy(big, "HOME=", 5);
+		assert_int_equal(policy_env_build(t.p, NULL, e2, NULL, &env, &o), 0);
+		assert_non_null(strstr(o.error, "max_bytes"));
+		policy_env_free(env);
+	}
+	tp_free(&t);
+}
+
 static void test_defaults_and_order(void **state)
 {
 	struct tp t;
@@ -373,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_network),
 		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_env_build),
 		cmocka_unit_test(test_defaults_and_order),
 		cmocka_unit_test(test_path_normalize),
 	};

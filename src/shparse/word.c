@@ -1,0 +1,697 @@
+/* Words: quoting, expansions and the substitutions nested in them. */
+#include "shparse/shparse_int.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SHPARSE_N(a) (sizeof(a) / sizeof((a)[0]))
+#define SHPARSE_UTF8_MAX 4 /* bytes of one encoded code point */
+
+/* Glob and brace state while scanning the unquoted parts of a word. */
+struct shparse_wscan {
+	struct shparse_word *w;
+	bool bracket;   /* an unquoted [ was seen */
+	size_t brace;   /* unquoted { not closed yet */
+	bool brace_sep; /* an unquoted , or .. inside braces */
+};
+
+/* ANSI-C escapes of $'..' that stand for one byte. */
+static const char shparse_ansi_map[][2] = {
+	{'a', '\a'}, {'b', '\b'}, {'e', 27}, {'E', 27}, {'f', '\f'},
+	{'n', '\n'}, {'r', '\r'}, {'t', '\t'}, {'v', '\v'}, {'\\', '\\'},
+	{'\'', '\''}, {'"', '"'}, {'?', '?'},
+};
+
+static int shparse_dollar(struct shparse_ctx *c, struct shparse_word *w,
+			  bool in_dq);
+static int shparse_dquote(struct shparse_ctx *c, struct shparse_word *w);
+static int shparse_backquote(struct shparse_ctx *c, struct shparse_word *w,
+			     bool in_dq);
+
+void shparse_word_init(struct shparse_word *w, size_t start)
+{
+	memset(w, 0, sizeof(*w));
+	buf_init(&w->val, SHPARSE_MAX_WORD_LEN);
+	w->start = start;
+	w->end = start;
+}
+
+static int shparse_put(struct shparse_ctx *c, struct shparse_word *w,
+		       const char *p, size_t n)
+{
+	int r = buf_append(&w->val, p, n);
+
+	if (r == -E2BIG)
+		return shparse_fail(c, w->start, "word too long");
+	return r;
+}
+
+static int shparse_putc(struct shparse_ctx *c, struct shparse_word *w,
+			char ch)
+{
+	return shparse_put(c, w, &ch, 1);
+}
+
+/* Advance by n bytes, not past the end of the region. */
+static void shparse_skip(struct shparse_ctx *c, size_t n)
+{
+	c->pos = c->end - c->pos < n ? c->end : c->pos + n;
+}
+
+static bool shparse_is_meta(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == ';' ||
+	       ch == '&' || ch == '|' || ch == '(' || ch == ')' ||
+	       ch == '<' || ch == '>';
+}
+
+/* Position after the quoted string that starts at p. */
+static size_t shparse_skip_quoted(const struct shparse_ctx *c, size_t p)
+{
+	char q = c->s[p++];
+
+	while (p < c->end && c->s[p] != q)
+		p += (q == '"' && c->s[p] == '\\') ? 2 : 1;
+	return p + 1;
+}
+
+/*
+ * The end (just past the closer) of arithmetic text starting at p, inside
+ * one open bracket; SIZE_MAX when it does not close as arithmetic (with
+ * dbl, "$((a) b)" is a command substitution holding a subshell).
+ */
+size_t shparse_arith_end(const struct shparse_ctx *c, size_t p, char open,
+			 char close, bool dbl)
+{
+	size_t d = 0;
+
+	while (p < c->end) {
+		char ch = c->s[p];
+
+		if (ch == '\\') {
+			p += 2;
+		} else if (ch == '\'' || ch == '"') {
+			p = shparse_skip_quoted(c, p);
+		} else if (ch == open) {
+			d++;
+			p++;
+		} else if (ch != close) {
+			p++;
+		} else if (d > 0) {
+			d--;
+			p++;
+		} else if (!dbl) {
+			return p + 1;
+		} else {
+			return shparse_char(c, p + 1) == close ? p + 2 : SIZE_MAX;
+		}
+	}
+	return SIZE_MAX;
+}
+
+/* A backslash outside quotes: quotes the next byte or joins lines. */
+static int shparse_backslash(struct shparse_ctx *c, struct shparse_word *w)
+{
+	char nx = shparse_char(c, c->pos + 1);
+
+	w->quoted = true;
+	if (c->pos + 1 >= c->end) {
+		c->pos++;
+		return shparse_putc(c, w, '\\');
+	}
+	c->pos += 2;
+	return nx == '\n' ? 0 : shparse_putc(c, w, nx);
+}
+
+static int shparse_squote(struct shparse_ctx *c, struct shparse_word *w)
+{
+	size_t open = c->pos;
+	const char *q = memchr(c->s + open + 1, '\'', c->end - open - 1);
+
+	if (q == NULL)
+		return shparse_fail(c, open, "unterminated single quote");
+	w->quoted = true;
+	c->pos = (size_t)(q - c->s) + 1;
+	return shparse_put(c, w, c->s + open + 1, c->pos - open - 2);
+}
+
+/* A backslash inside "..." or an unquoted here-document body. */
+static int shparse_dq_backslash(struct shparse_ctx *c, struct shparse_word *w,
+				bool heredoc)
+{
+	char nx = shparse_char(c, c->pos + 1);
+
+	if (c->pos + 1 < c->end &&
+	    (nx == '$' || nx == '`' || nx == '\\' || nx == '\n' ||
+	     (nx == '"' && !heredoc))) {
+		c->pos += 2;
+		return nx == '\n' ? 0 : shparse_putc(c, w, nx);
+	}
+	c->pos++;
+	return shparse_putc(c, w, '\\');
+}
+
+/* One unit inside "..." (or a here-document body or arithmetic). */
+static int shparse_dq_char(struct shparse_ctx *c, struct shparse_word *w,
+			   char ch, bool heredoc)
+{
+	switch (ch) {
+	case '$':
+		return shparse_dollar(c, w, true);
+	case '`':
+		return shparse_backquote(c, w, true);
+	case '\\':
+		return shparse_dq_backslash(c, w, heredoc);
+	default:
+		break;
+	}
+	c->pos++;
+	return shparse_putc(c, w, ch);
+}
+
+static int shparse_dquote(struct shparse_ctx *c, struct shparse_word *w)
+{
+	size_t open = c->pos++;
+	int r = 0;
+
+	w->quoted = true;
+	while (r == 0) {
+		if (c->pos >= c->end)
+			return shparse_fail(c, open, "unterminated double quote");
+		if (c->s[c->pos] == '"') {
+			c->pos++;
+			return 0;
+		}
+		r = shparse_dq_char(c, w, c->s[c->pos], false);
+	}
+	return r;
+}
+
+/*
+ * Scan s[start, end) as a here-document body or arithmetic text, for the
+ * substitutions in it. With sandbox, a syntax error in it is recorded but
+ * does not end the analysis (bash parses it only when it runs).
+ */
+int shparse_scan_body(struct shparse_ctx *c, size_t start, size_t end,
+		      bool sandbox)
+{
+	struct shparse_word w;
+	size_t pos = c->pos, lim = c->end;
+	bool was = c->st->stopped;
+	int r = 0;
+
+	shparse_word_init(&w, start);
+	c->pos = start;
+	c->end = end;
+	while (r == 0 && c->pos < c->end)
+		r = shparse_dq_char(c, &w, c->s[c->pos], true);
+	buf_release(&w.val);
+	if (c->have_peek)
+		shparse_consume(c);
+	c->pos = pos;
+	c->end = lim;
+	if (r == SHPARSE_STOP && sandbox && !was && !c->st->full) {
+		c->st->stopped = false;
+		r = 0;
+	}
+	return r;
+}
+
+/* $(( .. )) or $[ .. ]: only the substitutions inside run. */
+static int shparse_arith(struct shparse_ctx *c, struct shparse_word *w,
+			 size_t body, size_t e, size_t closer)
+{
+	int r;
+
+	w->dynamic = true;
+	r = shparse_scan_body(c, body, e - closer, false);
+	c->pos = e;
+	return r;
+}
+
+static int shparse_dollar_paren(struct shparse_ctx *c, struct shparse_word *w)
+{
+	size_t open = c->pos, e;
+
+	w->dynamic = true;
+	if (shparse_char(c, open + 2) == '(') {
+		e = shparse_arith_end(c, open + 3, '(', ')', true);
+		if (e != SIZE_MAX)
+			return shparse_arith(c, w, open + 3, e, 2);
+	}
+	c->pos = open + 2;
+	return shparse_nested(c, SHPARSE_TK_RPAREN, SHPARSE_KW_NONE, "$(",
+			      open);
+}
+
+static int shparse_dollar_bracket(struct shparse_ctx *c,
+				  struct shparse_word *w)
+{
+	size_t open = c->pos;
+	size_t e = shparse_arith_end(c, open + 2, '[', ']', false);
+
+	if (e == SIZE_MAX)
+		return shparse_fail(c, open, "unclosed '$['");
+	return shparse_arith(c, w, open + 2, e, 1);
+}
+
+static int shparse_param_char(struct shparse_ctx *c, struct shparse_word *w,
+			      char ch, bool in_dq)
+{
+	switch (ch) {
+	case '\\':
+		shparse_skip(c, 2);
+		return 0;
+	case '\'':
+		if (!in_dq)
+			return shparse_squote(c, w);
+		break;
+	case '"':
+		return shparse_dquote(c, w);
+	case '$':
+		return shparse_dollar(c, w, in_dq);
+	case '`':
+		return shparse_backquote(c, w, in_dq);
+	default:
+		break;
+	}
+	c->pos++;
+	return 0;
+}
+
+/* ${..}; "${ list; }" and "${| list; }" (bash 5.3) run a list. */
+static int shparse_param(struct shparse_ctx *c, struct shparse_word *w,
+			 bool in_dq)
+{
+	size_t open = c->pos;
+	char n2 = shparse_char(c, open + 2);
+	int r;
+
+	w->dynamic = true;
+	if (n2 == ' ' || n2 == '\t' || n2 == '\n' || n2 == '|') {
+		c->pos = open + (n2 == '|' ? 3 : 2);
+		return shparse_nested(c, SHPARSE_TK_WORD, SHPARSE_KW_RBRACE,
+				      "${", open);
+	}
+	r = shparse_nest_enter(c->st, shparse_off(c, open));
+	if (r < 0)
+		return r;
+	c->pos = open + 2;
+	while (r == 0) {
+		if (c->pos >= c->end) {
+			r = shparse_fail(c, open, "unclosed '${'");
+		} else if (c->s[c->pos] == '}') {
+			c->pos++;
+			break;
+		} else {
+			r = shparse_param_char(c, w, c->s[c->pos], in_dq);
+		}
+	}
+	shparse_nest_leave(c->st);
+	return r;
+}
+
+/* Up to max hex digits at p; their value in *v. */
+static size_t shparse_hex(const struct shparse_ctx *c, size_t p, size_t max,
+			  uint32_t *v)
+{
+	size_t n;
+
+	*v = 0;
+	for (n = 0; n < max; n++) {
+		char ch = shparse_char(c, p + n);
+		uint32_t d;
+
+		if (ch >= '0' && ch <= '9')
+			d = (uint32_t)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			d = (uint32_t)(ch - 'a' + 10);
+		else if (ch >= 'A' && ch <= 'F')
+			d = (uint32_t)(ch - 'A' + 10);
+		else
+			break;
+		*v = *v * 16 + d;
+	}
+	return n;
+}
+
+/* UTF-8 of code point v; U+FFFD when out of range. */
+static size_t shparse_utf8(uint32_t v, char *out)
+{
+	if (v < 0x80) {
+		out[0] = (char)v;
+		return 1;
+	}
+	if (v < 0x800) {
+		out[0] = (char)(0xc0 | v >> 6);
+		out[1] = (char)(0x80 | (v & 0x3f));
+		return 2;
+	}
+	if (v > 0x10ffff || (v >= 0xd800 && v < 0xe000))
+		v = 0xfffd;
+	if (v < 0x10000) {
+		out[0] = (char)(0xe0 | v >> 12);
+		out[1] = (char)(0x80 | ((v >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (v & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | v >> 18);
+	out[1] = (char)(0x80 | ((v >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((v >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (v & 0x3f));
+	return 4;
+}
+
+/* Octal (up to 3 digits), \x, \u and \U escapes; e is after the \. */
+static size_t shparse_ansi_num(struct shparse_ctx *c, char e, char *out)
+{
+	uint32_t v = 0;
+	size_t n;
+
+	if (e >= '0' && e <= '7') {
+		v = (uint32_t)(e - '0');
+		for (n = 0; n < 2; n++) {
+			char d = shparse_char(c, c->pos);
+
+			if (d < '0' || d > '7')
+				break;
+			v = v * 8 + (uint32_t)(d - '0');
+			c->pos++;
+		}
+		out[0] = (char)(v & 0xff);
+		return 1;
+	}
+	n = shparse_hex(c, c->pos, e == 'x' ? 2 : e == 'u' ? 4 : 8, &v);
+	if (n == 0) {
+		out[0] = '\\';
+		out[1] = e;
+		return 2;
+	}
+	c->pos += n;
+	if (e == 'x') {
+		out[0] = (char)v;
+		return 1;
+	}
+	return shparse_utf8(v, out);
+}
+
+/* Decode the escape at c->pos (a backslash) into out; its length. */
+static size_t shparse_ansi_escape(struct shparse_ctx *c, char *out)
+{
+	char e = shparse_char(c, c->pos + 1);
+
+	if (c->pos + 1 >= c->end) {
+		c->pos++;
+		out[0] = '\\';
+		return 1;
+	}
+	c->pos += 2;
+	for (size_t i = 0; i < SHPARSE_N(shparse_ansi_map); i++) {
+		if (shparse_ansi_map[i][0] == e) {
+			out[0] = shparse_ansi_map[i][1];
+			return 1;
+		}
+	}
+	if ((e >= '0' && e <= '7') || e == 'x' || e == 'u' || e == 'U')
+		return shparse_ansi_num(c, e, out);
+	if (e == 'c' && c->pos < c->end) {
+		out[0] = (char)(c->s[c->pos++] & 0x1f);
+		return 1;
+	}
+	out[0] = '\\';
+	out[1] = e;
+	return 2;
+}
+
+/* $'..'; as in bash, a NUL byte ends the string's value. */
+static int shparse_ansi(struct shparse_ctx *c, struct shparse_word *w)
+{
+	size_t open = c->pos, n;
+	char out[SHPARSE_UTF8_MAX];
+	bool cut = false;
+	int r = 0;
+
+	w->quoted = true;
+	c->pos += 2;
+	while (r == 0) {
+		if (c->pos >= c->end)
+			return shparse_fail(c, open, "unterminated $' quote");
+		if (c->s[c->pos] == '\'') {
+			c->pos++;
+			return 0;
+		}
+		if (c->s[c->pos] == '\\') {
+			n = shparse_ansi_escape(c, out);
+		} else {
+			out[0] = c->s[c->pos++];
+			n = 1;
+		}
+		cut = cut || (n == 1 && out[0] == '\0');
+		if (!cut)
+			r = shparse_put(c, w, out, n);
+	}
+	return r;
+}
+
+static int shparse_dollar(struct shparse_ctx *c, struct shparse_word *w,
+			  bool in_dq)
+{
+	char n1 = shparse_char(c, c->pos + 1);
+	size_t n;
+
+	switch (n1) {
+	case '(':
+		return shparse_dollar_paren(c, w);
+	case '{':
+		return shparse_param(c, w, in_dq);
+	case '[':
+		return shparse_dollar_bracket(c, w);
+	case '\'':
+		if (!in_dq)
+			return shparse_ansi(c, w);
+		break;
+	case '"':
+		if (in_dq)
+			break;
+		c->pos++;
+		return shparse_dquote(c, w);
+	case '@': case '*': case '#': case '?': case '-': case '$': case '!':
+		w->dynamic = true;
+		c->pos += 2;
+		return 0;
+	default:
+		break;
+	}
+	n = shparse_name_len(c->s + c->pos + 1, c->end - c->pos - 1);
+	if (n > 0 || (n1 >= '0' && n1 <= '9')) {
+		w->dynamic = true;
+		c->pos += 1 + (n > 0 ? n : 1);
+		return 0;
+	}
+	c->pos++;
+	return shparse_putc(c, w, '$');
+}
+
+/* Inside backquotes a backslash quotes only $ ` \ (and " inside "..."). */
+static bool shparse_bq_escaped(char nx, bool in_dq)
+{
+	return nx == '$' || nx == '`' || nx == '\\' || (in_dq && nx == '"');
+}
+
+/* `..`: the body, unescaped, is a script of its own one level deeper. */
+static int shparse_backquote(struct shparse_ctx *c, struct shparse_word *w,
+			     bool in_dq)
+{
+	size_t open = c->pos, p;
+	struct buf b;
+	int r = 0;
+
+	w->dynamic = true;
+	buf_init(&b, SHPARSE_MAX_WORD_LEN);
+	for (p = open + 1; r == 0 && p < c->end && c->s[p] != '`'; p++) {
+		char ch = c->s[p];
+
+		if (ch == '\\' && p + 1 < c->end &&
+		    shparse_bq_escaped(c->s[p + 1], in_dq))
+			ch = c->s[++p];
+		r = buf_putc(&b, ch);
+	}
+	if (r == 0 && p >= c->end)
+		r = shparse_fail(c, open, "unterminated backquote");
+	if (r == 0) {
+		c->pos = p + 1;
+		r = shparse_text(c->st, b.data != NULL ? b.data : "", b.len,
+				 shparse_off(c, open + 1), c->off_fixed,
+				 c->depth + 1);
+	}
+	buf_release(&b);
+	return r;
+}
+
+static int shparse_procsub(struct shparse_ctx *c, struct shparse_word *w)
+{
+	size_t open = c->pos;
+
+	w->dynamic = true;
+	c->pos += 2;
+	return shparse_nested(c, SHPARSE_TK_RPAREN, SHPARSE_KW_NONE,
+			      c->s[open] == '<' ? "<(" : ">(", open);
+}
+
+/* The word so far is "name=" (or +=, [sub]=): "(" opens an array. */
+static bool shparse_array_prefix(const struct shparse_ctx *c,
+				 const struct shparse_word *w)
+{
+	size_t n = c->pos - w->start;
+
+	return n > 0 && shparse_assign_len(c->s + w->start, n) == n;
+}
+
+/* name=( words ): the words are lexed for the substitutions in them. */
+static int shparse_array(struct shparse_ctx *c, struct shparse_word *w)
+{
+	size_t open = c->pos;
+	struct shparse_tok *t;
+	int r = shparse_nest_enter(c->st, shparse_off(c, open));
+
+	if (r < 0)
+		return r;
+	w->dynamic = true;
+	c->pos++;
+	while (r == 0) {
+		r = shparse_peek(c, &t);
+		if (r < 0)
+			break;
+		if (t->kind == SHPARSE_TK_RPAREN) {
+			shparse_consume(c);
+			break;
+		}
+		if (t->kind == SHPARSE_TK_EOF)
+			r = shparse_fail(c, open, "unclosed '('");
+		else if (t->kind != SHPARSE_TK_WORD &&
+			 t->kind != SHPARSE_TK_NEWLINE)
+			r = shparse_unexpected(c, t);
+		else
+			shparse_consume(c);
+	}
+	shparse_nest_leave(c->st);
+	return r;
+}
+
+static void shparse_glob(struct shparse_ctx *c, struct shparse_wscan *ws,
+			 char ch)
+{
+	switch (ch) {
+	case '*':
+	case '?':
+		ws->w->dynamic = true;
+		break;
+	case '[':
+		ws->bracket = true;
+		break;
+	case ']':
+		ws->w->dynamic = ws->w->dynamic || ws->bracket;
+		break;
+	case '~':
+		ws->w->dynamic = ws->w->dynamic || c->pos == ws->w->start;
+		break;
+	case '{':
+		ws->brace++;
+		break;
+	case ',':
+		ws->brace_sep = ws->brace_sep || ws->brace > 0;
+		break;
+	case '.':
+		if (ws->brace > 0 && shparse_char(c, c->pos + 1) == '.')
+			ws->brace_sep = true;
+		break;
+	case '}':
+		if (ws->brace > 0 && ws->brace_sep)
+			ws->w->dynamic = true;
+		if (ws->brace > 0)
+			ws->brace--;
+		break;
+	default:
+		break;
+	}
+}
+
+/* A byte that needs no attention in an unquoted word. */
+static bool shparse_plain(char ch)
+{
+	switch (ch) {
+	case '\\': case '\'': case '"': case '$': case '`': case '\0':
+	case '*': case '?': case '[': case ']': case '~': case '{': case ',':
+	case '.': case '}':
+		return false;
+	default:
+		return !shparse_is_meta(ch);
+	}
+}
+
+static int shparse_unquoted(struct shparse_ctx *c, struct shparse_wscan *ws,
+			    char ch)
+{
+	struct shparse_word *w = ws->w;
+	size_t p = c->pos, start;
+
+	switch (ch) {
+	case '\\':
+		return shparse_backslash(c, w);
+	case '\'':
+		return shparse_squote(c, w);
+	case '"':
+		return shparse_dquote(c, w);
+	case '$':
+		return shparse_dollar(c, w, false);
+	case '`':
+		return shparse_backquote(c, w, false);
+	case '\0':
+		/* bash drops NUL bytes from its input. */
+		c->pos++;
+		return 0;
+	default:
+		break;
+	}
+	if (!shparse_plain(ch)) {
+		shparse_glob(c, ws, ch);
+		c->pos++;
+		return shparse_putc(c, w, ch);
+	}
+	while (p < c->end && shparse_plain(c->s[p]))
+		p++;
+	start = c->pos;
+	c->pos = p;
+	return shparse_put(c, w, c->s + start, p - start);
+}
+
+/*
+ * Read one word at c->pos. Its value is kept after quote removal, or as
+ * raw text when it has an expansion (w->dynamic).
+ */
+int shparse_word(struct shparse_ctx *c, struct shparse_word *w)
+{
+	struct shparse_wscan ws = {w, false, 0, false};
+	int r = 0;
+
+	while (r == 0 && c->pos < c->end) {
+		char ch = c->s[c->pos];
+
+		if ((ch == '<' || ch == '>') &&
+		    shparse_char(c, c->pos + 1) == '(')
+			r = shparse_procsub(c, w);
+		else if (ch == '(' && shparse_array_prefix(c, w))
+			r = shparse_array(c, w);
+		else if (shparse_is_meta(ch))
+			break;
+		else
+			r = shparse_unquoted(c, &ws, ch);
+	}
+	w->end = c->pos;
+	if (r == 0 && w->dynamic) {
+		buf_reset(&w->val);
+		r = shparse_put(c, w, c->s + w->start, w->end - w->start);
+	}
+	return r;
+}

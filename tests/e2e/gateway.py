@@ -1,0 +1,134 @@
+"""Helpers for the gateway tests: a real daemon on a private socket, and a
+test root where /bin/sh and /bin/bash are the installed shim.
+
+The root is this machine's /usr seen through bubblewrap, with /usr/bin
+replaced by a directory of symlinks to the real binaries, so that
+`agentsh shim install-shell --root` can rename bash to bash.real and put
+the shim in its place without touching the host."""
+import json
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import time
+
+TOP = pathlib.Path(__file__).resolve().parents[2]
+
+
+def build_dir():
+    return pathlib.Path(os.environ.get("AGENTSH_BUILD", TOP / "build"))
+
+
+class Daemon:
+    def __init__(self, workdir, policy_text=None, extra_config=""):
+        self.dir = pathlib.Path(workdir)
+        self.sock = self.dir / "run" / "agentsh.sock"
+        self.data = self.dir / "data"
+        self.policies = self.dir / "policies"
+        self.policies.mkdir(parents=True, exist_ok=True)
+        policy = policy_text or (TOP / "etc" / "policies" / "default.yaml").read_text()
+        (self.policies / "default.yaml").write_text(policy)
+        self.config = self.dir / "config.yaml"
+        self.config.write_text(
+            "server:\n  http:\n    addr: \"127.0.0.1:0\"\n"
+            f"  unix_socket:\n    path: \"{self.sock}\"\n"
+            f"audit:\n  storage:\n    sqlite_path: \"{self.data}/events.db\"\n"
+            f"sessions:\n  base_dir: \"{self.data}/sessions\"\n"
+            f"policies:\n  dir: \"{self.policies}\"\n" + extra_config)
+        self.proc = None
+        self.log = self.dir / "daemon.log"
+
+    def start(self, env=None):
+        full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOME": "/root", "SECRET_TOKEN": "s3cr3t-daemon-env"}
+        full.update(env or {})
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(
+            [str(build_dir() / "agentsh"), "server", "--config", str(self.config)],
+            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, env=full,
+            start_new_session=True)
+        while time.monotonic() - t0 < 5:
+            if self.sock.exists() and self.get("/ready")[0] == 200:
+                return time.monotonic() - t0
+            if self.proc.poll() is not None:
+                raise RuntimeError(self.log.read_text())
+            time.sleep(0.001)
+        raise RuntimeError("daemon not ready: " + self.log.read_text())
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def request(self, method, path, body=None):
+        """One HTTP request over the Unix socket; (status, parsed body)."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(60)
+        s.connect(str(self.sock))
+        data = b"" if body is None else json.dumps(body).encode()
+        s.sendall(f"{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                  f"Content-Type: application/json\r\nContent-Length: {len(data)}"
+                  f"\r\n\r\n".encode() + data)
+        raw = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            raw += chunk
+        s.close()
+        head, _, payload = raw.partition(b"\r\n\r\n")
+        status = int(head.split(b" ")[1])
+        try:
+            return status, json.loads(payload) if payload else None
+        except ValueError:
+            return status, payload.decode(errors="replace")
+
+    def get(self, path):
+        try:
+            return self.request("GET", path)
+        except OSError:
+            return 0, None
+
+
+def make_root(workdir, daemon, shim_bin, agentsh_bin):
+    """A test root: symlinked /usr/bin, the shim installed over sh and bash."""
+    root = pathlib.Path(workdir) / "root"
+    hostbin = pathlib.Path(workdir) / "hostbin"   # host /usr/bin, bound here
+    hostbin.mkdir()
+    ub = root / "usr" / "bin"
+    ub.mkdir(parents=True)
+    for entry in os.scandir("/usr/bin"):
+        os.symlink(hostbin / entry.name, ub / entry.name)
+    # The real shells must be files we can rename, not the host's.
+    for name in ("bash", "dash"):
+        (ub / name).unlink()
+        shutil.copy2(f"/usr/bin/{name}", ub / name)
+    (ub / "sh").unlink()
+    os.symlink("dash", ub / "sh")
+    os.symlink("usr/bin", root / "bin")
+    subprocess.run([agentsh_bin, "shim", "install-shell", "--root", str(root),
+                    "--shim", shim_bin, "--bash",
+                    "--i-understand-this-modifies-the-host"], check=True,
+                   capture_output=True)
+    etc = pathlib.Path(workdir) / "etc-agentsh"
+    etc.mkdir()
+    (etc / "shim.conf").write_text(
+        f"socket={daemon.sock}\nserver={agentsh_bin}\nconfig={daemon.config}\n"
+        f"log={daemon.dir}/autostart.log\n")
+    return root, etc
+
+
+def bwrap_cmd(root, etc, workdir, argv, cwd=None):
+    """argv run inside the test root (host /usr, /etc, /tmp; shimmed bin)."""
+    hostbin = pathlib.Path(workdir) / "hostbin"
+    cmd = ["bwrap", "--dev-bind", "/", "/", "--ro-bind", "/usr/bin",
+           str(hostbin), "--bind", str(root / "usr" / "bin"), "/usr/bin",
+           "--bind", str(etc), "/etc/agentsh"]
+    if cwd:
+        cmd += ["--chdir", str(cwd)]
+    return cmd + ["--"] + list(argv)

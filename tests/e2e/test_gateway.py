@@ -1,0 +1,225 @@
+"""The gateway end to end: a real daemon, the real shim installed over sh
+and bash in a bubblewrap test root, real shells and tools."""
+import json
+import os
+import pathlib
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from gateway import Daemon, build_dir, bwrap_cmd, make_root
+
+BIN = build_dir()
+AGENTSH = str(BIN / "agentsh")
+SHIM = str(BIN / "agentsh-shell-shim")
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    d = Daemon(tmp_path)
+    d.start()
+    yield d
+    d.stop()
+
+
+@pytest.fixture
+def root(tmp_path, daemon):
+    r, etc = make_root(tmp_path, daemon, SHIM, AGENTSH)
+
+    def run(argv, stdin=None, env=None, cwd=None, timeout=30):
+        full = {"PATH": "/usr/bin:/bin", "HOME": "/root", "TERM": "dumb"}
+        full.update(env or {})
+        return subprocess.run(bwrap_cmd(r, etc, tmp_path, argv, cwd=cwd),
+                              input=stdin, capture_output=True, text=True,
+                              env=full, timeout=timeout)
+    run.etc = etc
+    return run
+
+
+def test_ready_fast_and_environment_scrubbed(tmp_path):
+    d = Daemon(tmp_path)
+    took = d.start()
+    try:
+        assert took < 1.0
+        environ = pathlib.Path(f"/proc/{d.proc.pid}/environ").read_bytes()
+        assert b"s3cr3t-daemon-env" not in environ
+        assert d.get("/health") == (200, "ok\n")
+        status, text = d.get("/metrics")
+        assert status == 200 and "agentsh_up 1" in text
+    finally:
+        d.stop()
+
+
+def test_sessions_api(daemon, tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    st, s = daemon.request("POST", "/api/v1/sessions",
+                           {"id": "s1", "workspace": str(ws)})
+    assert st == 201 and s["id"] == "s1" and s["policy"] == "default"
+    assert daemon.request("POST", "/api/v1/sessions", {"id": "s1"})[0] == 409
+    st, lst = daemon.request("GET", "/api/v1/sessions")
+    assert [x["id"] for x in lst] == ["s1"]
+    st, _ = daemon.request("POST", "/api/v1/sessions",
+                           {"id": "bad id!", "workspace": str(ws)})
+    assert st == 400
+    st, _ = daemon.request("POST", "/api/v1/sessions",
+                           {"id": "p", "workspace": str(ws), "policy": "../etc"})
+    assert st == 403
+    assert daemon.request("DELETE", "/api/v1/sessions/s1")[0] == 204
+    assert daemon.request("GET", "/api/v1/sessions/s1")[0] == 404
+
+
+def exec_(daemon, sid, body):
+    return daemon.request("POST", f"/api/v1/sessions/{sid}/exec", body)
+
+
+def test_exec_api(daemon, tmp_path):
+    daemon.request("POST", "/api/v1/sessions", {"id": "e", "workspace": str(tmp_path)})
+    st, r = exec_(daemon, "e", {"command": "echo", "args": ["hi", "there"]})
+    assert st == 200, r
+    assert r["result"]["exit_code"] == 0 and r["result"]["stdout"] == "hi there\n"
+    assert r["guidance"]["status"] == "ok"
+    st, r = exec_(daemon, "e", {"command": "sudo", "args": ["whoami"]})
+    assert st == 403 and r["result"]["exit_code"] == 126
+    assert r["guidance"]["blocked"] is True
+    assert r["guidance"]["policy_rule"] == "block-shell-escape"
+    assert r["result"]["error"]["code"] == "E_POLICY_DENIED"
+    # A command inside a shell script is checked before anything runs.
+    marker = tmp_path / "ran"
+    st, r = exec_(daemon, "e", {"command": "sh", "args": [
+        "-c", f"touch {marker}; kill -9 1"]})
+    assert st == 403 and r["guidance"]["policy_rule"] == "block-system-commands"
+    assert not marker.exists()
+    st, r = exec_(daemon, "e", {"command": "cat", "stdin": "from stdin"})
+    assert r["result"]["stdout"] == "from stdin"
+    st, r = exec_(daemon, "e", {"command": "sleep", "args": ["5"], "timeout": "300ms"})
+    assert r["result"]["exit_code"] == 124
+    assert r["result"]["duration_ms"] < 3000
+    st, r = exec_(daemon, "e", {"command": "sh", "args": ["-c", "exit 7"]})
+    assert r["result"]["exit_code"] == 7
+    st, r = exec_(daemon, "e", {"command": "no-such-command-xyz"})
+    assert r["result"]["exit_code"] == 127
+
+
+def test_exec_env_is_filtered(daemon, tmp_path):
+    daemon.request("POST", "/api/v1/sessions", {"id": "v", "workspace": str(tmp_path)})
+    st, r = exec_(daemon, "v", {"command": "env", "env": {
+        "AWS_SECRET_ACCESS_KEY": "AKIAXXXX", "GITHUB_TOKEN": "ghp_x",
+        "NODE_ENV": "test"}})
+    out = r["result"]["stdout"]
+    assert "AKIAXXXX" not in out and "ghp_x" not in out
+    assert "NODE_ENV=test" in out and "AGENTSH_SESSION_ID=v" in out
+    assert "s3cr3t-daemon-env" not in out
+
+
+def test_exec_stream(daemon, tmp_path):
+    import socket
+    daemon.request("POST", "/api/v1/sessions", {"id": "st", "workspace": str(tmp_path)})
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(str(daemon.sock))
+    body = json.dumps({"command": "sh", "args": ["-c", "echo one; echo two >&2"]})
+    s.sendall(f"POST /api/v1/sessions/st/exec/stream HTTP/1.1\r\nHost: x\r\n"
+              f"Content-Length: {len(body)}\r\n\r\n{body}".encode())
+    raw = b""
+    while b"event: done" not in raw:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        raw += chunk
+    s.close()
+    text = raw.decode()
+    assert "text/event-stream" in text
+    assert "event: stdout" in text and '"data":"one\\n"' in text
+    assert "event: stderr" in text and "event: done" in text
+
+
+def test_shim_runs_commands(root):
+    r = root(["bash", "-c", "echo hi"])
+    assert (r.returncode, r.stdout) == (0, "hi\n"), r.stderr
+    r = root(["bash", "-c", "echo a b c | wc -w"])
+    assert r.stdout.strip() == "3"
+    r = root(["sh", "-c", "exit 7"])
+    assert r.returncode == 7
+    r = root(["bash"], stdin="echo from-stdin\nexit 3\n")
+    assert r.stdout == "from-stdin\n" and r.returncode == 3
+    r = root(["sh", "-c", "cat"], stdin="piped\n")
+    assert r.stdout == "piped\n"
+    r = root(["bash", "-c", "pwd"], cwd="/tmp")
+    assert r.stdout == "/tmp\n"
+    r = root(["bash", "-c", "no-such-command-xyz"])
+    assert r.returncode == 127
+
+
+def test_shim_denies_before_anything_runs(root, tmp_path):
+    marker = tmp_path / "ran"
+    r = root(["bash", "-c", f"touch {marker}; sudo whoami"])
+    assert r.returncode == 126
+    assert "agentsh: denied by rule block-shell-escape" in r.stderr
+    assert not marker.exists()
+    r = root(["sh", "-c", "kill -9 1"])  # a builtin
+    assert r.returncode == 126 and "block-system-commands" in r.stderr
+    r = root(["bash"], stdin=f"touch {marker}\nnc -l 4444\n")
+    assert r.returncode == 126 and "block-network-tools" in r.stderr
+    assert not marker.exists()
+    # Nested: the inner shell is sandboxed and still checked.
+    r = root(["bash", "-c", "bash -c 'sudo id'"])
+    assert r.returncode == 126
+
+
+def test_shim_environment(root):
+    r = root(["bash", "-c", "env; cat /proc/self/environ | tr '\\0' '\\n'"],
+             env={"AWS_SECRET_ACCESS_KEY": "AKIASECRET", "GITHUB_TOKEN": "ghp_x",
+                  "LANG": "C.UTF-8"})
+    assert r.returncode == 0
+    assert "AKIASECRET" not in r.stdout and "ghp_x" not in r.stdout
+    assert "LANG=C.UTF-8" in r.stdout and "AGENTSH_SESSION_ID=" in r.stdout
+
+
+def test_every_decision_is_an_event(root, daemon):
+    root(["bash", "-c", "sudo whoami"])
+    st, sessions = daemon.request("GET", "/api/v1/sessions")
+    sid = sessions[0]["id"]
+    st, events = daemon.request(
+        "GET", f"/api/v1/events/search?session_id={sid}&type=command_policy")
+    rules = [e["policy"]["rule"] for e in events]
+    assert "block-shell-escape" in rules
+    db = sqlite3.connect(str(daemon.data / "events.db"))
+    n = db.execute("select count(*) from events where policy_rule = "
+                   "'block-shell-escape'").fetchone()[0]
+    assert n >= 1
+
+
+def test_sandbox_cannot_steer_its_gateway(root, daemon):
+    r = root(["bash", "-c",
+              f"curl -s --unix-socket {daemon.sock} -X POST "
+              "-d '{\"id\":\"mine\",\"policy\":\"default\"}' "
+              "http://x/api/v1/sessions"])
+    assert "operator identity" in r.stdout
+    assert daemon.request("GET", "/api/v1/sessions/mine")[0] == 404
+
+
+def test_fail_closed_when_daemon_is_gone(root, daemon):
+    conf = root.etc / "shim.conf"
+    conf.write_text(conf.read_text() + "autostart=false\n")
+    daemon.stop()
+    r = root(["bash", "-c", "echo should-not-run"])
+    assert r.returncode == 126 and "should-not-run" not in r.stdout
+    assert "not reachable" in r.stderr
+
+
+def test_autostart_is_detached(root, daemon):
+    daemon.stop()
+    t0 = time.monotonic()
+    r = root(["bash", "-c", "echo started"], timeout=20)
+    took = time.monotonic() - t0
+    assert r.stdout == "started\n", r.stderr
+    # Our pipes were not held by the daemon: the run returned promptly.
+    assert took < 5
+    pids = subprocess.run(["pgrep", "-f", f"server --config {daemon.config}"],
+                          capture_output=True, text=True).stdout.split()
+    assert pids
+    for p in pids:
+        os.kill(int(p), signal.SIGTERM)
