@@ -43,11 +43,12 @@ asan: $(ASAN)/build.ninja
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		$(MESON) test -C $(ASAN) --print-errorlogs
-	ASAN_OPTIONS=detect_leaks=1 AGENTSH_BIN=$(CURDIR)/$(ASAN)/agentsh \
-		$(PYTHON) -m pytest -q tests/e2e
+	ASAN_OPTIONS=detect_leaks=1 AGENTSH_BUILD=$(CURDIR)/$(ASAN) \
+		AGENTSH_BIN=$(CURDIR)/$(ASAN)/agentsh $(PYTHON) -m pytest -q tests/e2e
 
 e2e: all
-	AGENTSH_BIN=$(CURDIR)/$(BUILD)/agentsh $(PYTHON) -m pytest -q tests/e2e
+	AGENTSH_BUILD=$(CURDIR)/$(BUILD) AGENTSH_BIN=$(CURDIR)/$(BUILD)/agentsh \
+		$(PYTHON) -m pytest -q tests/e2e
 
 fuzz: $(FUZZ)/build.ninja
 	$(NINJA) -C $(FUZZ)

@@ -235,7 +235,8 @@ int main(int argc, char **argv)
 	}
 	ba_pct(&la, pa);
 	ba_pct(&ls, ps);
-	printf("%-34s %10.0f/s   emit p50 %.2f us  p99 %.2f us  p99.9 %.2f us\n",
+	printf("%-34s %10.0f/s   emit p50 %.2f us  p99 %.2f us  "
+	       "p99.9 %.2f us\n",
 	       "audit_emit (journal, one write)", (double)n / emit_s,
 	       pa[0], pa[1], pa[2]);
 	printf("%-34s %10.0f/s   (emit + load, no loss)\n",

@@ -4,7 +4,8 @@
  * timeouts against slow clients, a router with {param} segments, deferred
  * responses and Server-Sent Events. Request bytes are parsed by llhttp.
  *
- * Nothing here logs: header values (Authorization) never reach a log line.
+ * Single-threaded: call everything from the loop's thread. Nothing here
+ * logs: header values (Authorization) never reach a log line.
  */
 #ifndef AGENTSH_API_HTTP_H
 #define AGENTSH_API_HTTP_H
@@ -17,10 +18,10 @@
 #include "common/loop.h"
 
 /* Limits on what a client may send; each is answered with the status shown. */
-#define HTTP_URL_MAX (8 * 1024)           /* request target → 414 */
-#define HTTP_HEADER_BYTES_MAX (32 * 1024) /* names + values → 431 */
-#define HTTP_HEADER_COUNT_MAX 100         /* header lines → 431 */
-#define HTTP_BODY_MAX_DEFAULT (10 * 1024 * 1024) /* body bytes → 413 */
+#define HTTP_URL_MAX (8 * 1024)           /* request target -> 414 */
+#define HTTP_HEADER_BYTES_MAX (32 * 1024) /* names + values -> 431 */
+#define HTTP_HEADER_COUNT_MAX 100         /* header lines -> 431 */
+#define HTTP_BODY_MAX_DEFAULT (10 * 1024 * 1024) /* body bytes -> 413 */
 
 /* Limits on what the server holds or produces. */
 #define HTTP_MAX_CONNS_DEFAULT 1024      /* more are answered 503 and closed */
@@ -33,12 +34,13 @@
 #define HTTP_ADDR_MAX 64                 /* peer address text */
 
 /* Default timeouts in milliseconds. */
-#define HTTP_HEADER_TIMEOUT_MS 10000 /* first byte (or accept) → headers end */
-#define HTTP_BODY_TIMEOUT_MS 30000   /* headers end → whole body read */
+#define HTTP_HEADER_TIMEOUT_MS 10000 /* first byte (or accept) -> headers end */
+#define HTTP_BODY_TIMEOUT_MS 30000   /* headers end -> whole body read */
 #define HTTP_IDLE_TIMEOUT_MS 60000   /* keep-alive wait for the next request */
 #define HTTP_WRITE_TIMEOUT_MS 30000  /* pending output without progress */
 #define HTTP_LINGER_MS 2000          /* draining input before a close */
 
+/* Server settings; a timeout <= 0 disables it (linger: close at once). */
 struct http_config {
 	size_t body_max;           /* request body bytes */
 	unsigned max_conns;        /* open connections */
@@ -58,7 +60,7 @@ struct http_peer {
 	uid_t uid;    /* Unix only (SO_PEERCRED); (uid_t)-1 for TCP */
 	gid_t gid;    /* Unix only; (gid_t)-1 for TCP */
 	pid_t pid;    /* Unix only; -1 for TCP */
-	int pidfd;    /* Unix on kernels >= 6.5 (SO_PEERPIDFD), else -1; owned */
+	int pidfd;    /* Unix, kernel >= 6.5 (SO_PEERPIDFD), else -1; owned */
 	char addr[HTTP_ADDR_MAX]; /* "1.2.3.4:5", "[::1]:5" or "unix" */
 };
 
@@ -142,9 +144,15 @@ const struct http_peer *http_req_peer(const struct http_req *req);
  * Keep the request after the handler returns. The caller then owns it and
  * must finish it exactly once with http_resp_send/http_resp_json, or
  * http_sse_end after http_sse_start, even after on_abort (then a no-op).
+ * While a request is held, a client that closes or half-closes its
+ * connection (shutdown(SHUT_WR) included) aborts it.
  */
 void http_req_hold(struct http_req *req);
-/* Called (from the loop, never from inside an http_ call) on disconnect. */
+/*
+ * cb runs once if the client goes away before the request is finished:
+ * from the loop, never from inside an http_ call; registered after the
+ * disconnect, it still runs (from the loop). The request stays valid.
+ */
 void http_req_on_abort(struct http_req *req, http_abort_cb cb, void *arg);
 /* True once the client is gone: sends are then no-ops. */
 int http_req_aborted(const struct http_req *req);
@@ -158,8 +166,10 @@ int http_resp_header(struct http_req *req, const char *name,
 		     const char *value);
 /*
  * Send the whole response and finish the request (released; do not touch it
- * afterwards). content_type may be NULL when there is no body. 0, -EPIPE
- * when the client is gone, -E2BIG past HTTP_RESP_MAX (a 500 goes out).
+ * afterwards). content_type may be NULL, body NULL when len is 0; a status
+ * outside 200..599 sends 500. 0, -EPIPE when the client is gone, -E2BIG
+ * past HTTP_RESP_MAX (a 500 goes out instead), -EINVAL on a stream (use
+ * http_sse_end; nothing is released).
  */
 int http_resp_send(struct http_req *req, int status, const char *content_type,
 		   const void *body, size_t len);
@@ -179,7 +189,7 @@ int http_sse_start(struct http_req *req);
  */
 int http_sse_send(struct http_req *req, const char *event, const void *data,
 		  size_t len);
-/* Queue a ": text" comment line (a keep-alive); same errors. */
+/* Queue a ": text" comment line (a keep-alive); same errors as above. */
 int http_sse_comment(struct http_req *req, const char *text);
 /* Finish the stream and release the request. */
 void http_sse_end(struct http_req *req);

@@ -154,7 +154,10 @@ void http_conn_update(struct http_conn *c)
 		c->events = ev;
 }
 
-/* Output is flushed and the response is complete; close or go idle. */
+/*
+ * Shut our side, then read and drop what the client still sends for a
+ * while, so that it reads our last response rather than a reset.
+ */
 static void http_conn_linger(struct http_conn *c)
 {
 	c->state = HTTP_CS_LINGER;
@@ -183,6 +186,7 @@ static void http_conn_schedule_run(struct http_conn *c)
 	c->run_scheduled = true;
 }
 
+/* Output is flushed and the response is complete: close or go idle. */
 static void http_conn_response_done(struct http_conn *c)
 {
 	if (c->close_after || c->srv->shutting_down) {
@@ -444,7 +448,7 @@ static void http_conn_on_event(struct loop *l, int fd, uint32_t events,
 	case HTTP_CS_IDLE:
 	case HTTP_CS_READING:
 	case HTTP_CS_LINGER:
-		/* Pipelined bytes already held are parsed before more are read. */
+		/* Pipelined bytes already held are parsed before reading. */
 		if ((events & (EPOLLIN | EPOLLHUP)) && c->pending.len == 0)
 			http_conn_read(c);
 		break;

@@ -80,19 +80,19 @@ struct http_conn {
 	struct loop *loop;
 	struct http_conn *prev, *next;
 	int fd;
-	unsigned refs;             /* the server's, a request's, deferred work */
+	unsigned refs;             /* server's, a request's, deferred work's */
 	enum http_conn_state state;
 	llhttp_t parser;
 	struct http_peer peer;
 	struct loop_timer *timer;
-	struct buf out;            /* queued output; out_off bytes already sent */
+	struct buf out;            /* queued output; out_off bytes are sent */
 	size_t out_off;
 	struct buf pending;        /* received but not yet parsed */
 	struct http_req *req;      /* the request being read or handled */
 	uint32_t events;           /* current epoll interest */
 	int err_status;            /* a limit hit inside a parser callback */
 	size_t linger_bytes;
-	bool first;                /* no request yet: header timeout from accept */
+	bool first;                /* no request yet: timer runs from accept */
 	bool close_after;          /* close once the output is flushed */
 	bool in_run;
 	bool run_scheduled;

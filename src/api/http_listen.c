@@ -59,7 +59,8 @@ static int http_bind_one(const struct addrinfo *ai, int *fd_out)
 	int one = 1;
 	int fd, r = 0;
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	fd = socket(ai->ai_family,
+		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    ai->ai_protocol);
 	if (fd < 0)
 		return -errno;
@@ -121,7 +122,10 @@ out:
 	return r;
 }
 
-/* 0 when path may be bound: absent, or a socket nobody answers on. */
+/*
+ * 0 when path may be bound: absent, or a socket nobody answers on. The
+ * probe does not block: a full backlog (EAGAIN) means someone is there.
+ */
 static int http_unix_clear_stale(const char *path, const struct sockaddr_un *sa)
 {
 	struct stat st;
@@ -131,10 +135,11 @@ static int http_unix_clear_stale(const char *path, const struct sockaddr_un *sa)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode))
 		return -EEXIST;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0 ||
+	    errno == EAGAIN)
 		r = -EADDRINUSE;
 	else if (errno != ECONNREFUSED)
 		r = -errno;

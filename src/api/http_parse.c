@@ -208,7 +208,8 @@ static int http_on_headers_complete(llhttp_t *p)
 	struct http_conn *c = p->data;
 	struct http_req *req = c->req;
 	bool has_body = (p->flags & F_CHUNKED) ||
-			((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
+			((p->flags & F_CONTENT_LENGTH) &&
+			 p->content_length > 0);
 
 	req->headers_done = true;
 	str_lcpy(req->method, llhttp_method_name(p->method),

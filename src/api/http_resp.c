@@ -164,7 +164,8 @@ static int http_resp_head(struct http_req *req, struct buf *h, int status,
 
 	if (!req->keep_alive || sse || c->srv->shutting_down)
 		c->close_after = true;
-	r = buf_printf(h, "HTTP/1.1 %d %s\r\n", status, http_status_text(status));
+	r = buf_printf(h, "HTTP/1.1 %d %s\r\n", status,
+		       http_status_text(status));
 	if (r == 0 && ctype != NULL)
 		r = buf_printf(h, "Content-Type: %s\r\n", ctype);
 	if (r == 0 && sse)
@@ -234,7 +235,7 @@ int http_resp_send(struct http_req *req, int status, const char *ctype,
 		http_req_finish(req, false);
 		return -EPIPE;
 	}
-	if (status < 200 || status > 599) {
+	if (status < 200 || status > 599 || (body == NULL && len > 0)) {
 		status = 500;
 		ctype = NULL;
 		len = 0;

@@ -79,7 +79,8 @@ static int http_seg_kind(const char *s, size_t n)
 		for (size_t i = 1; i + 1 < n; i++) {
 			char ch = s[i];
 
-			if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			if (!((ch >= 'a' && ch <= 'z') ||
+			      (ch >= 'A' && ch <= 'Z') ||
 			      (ch >= '0' && ch <= '9') || ch == '_'))
 				return -EINVAL;
 		}

@@ -324,7 +324,8 @@ int audit_sync(struct audit *a, int timeout_ms)
 		w = timeout_ms < 0 ? pthread_cond_wait(&a->done, &a->mu) :
 			pthread_cond_timedwait(&a->done, &a->mu, &dl);
 		if (w == ETIMEDOUT) {
-			r = a->st.last_error < 0 ? a->st.last_error : -ETIMEDOUT;
+			r = a->st.last_error < 0 ? a->st.last_error :
+						   -ETIMEDOUT;
 			break;
 		}
 	}

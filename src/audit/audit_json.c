@@ -12,6 +12,7 @@
 #include "common/utf8.h"
 
 #define AUDIT_JNUM_MAX 32 /* bytes of a number we convert (pid) */
+#define AUDIT_JKEY_MAX 64 /* bytes of a member name we compare */
 
 struct audit_jcur {
 	const char *p, *end;
@@ -345,9 +346,13 @@ static int audit_jpid(struct audit_jcur *c, int64_t *pid)
 	return 0;
 }
 
-/* Read a key into scratch and return its text; scratch is rewound. */
+/*
+ * Read a member name and its colon. The name, cut to AUDIT_JKEY_MAX - 1
+ * bytes, goes to key; *len is its full length, so a cut name never
+ * compares equal. scratch (used while unescaping) is left as it was.
+ */
 static int audit_jkey(struct audit_jcur *c, struct buf *scratch,
-		      const char **key)
+		      char key[AUDIT_JKEY_MAX], size_t *len)
 {
 	size_t start = scratch->len;
 	int r;
@@ -356,12 +361,18 @@ static int audit_jkey(struct audit_jcur *c, struct buf *scratch,
 	if (c->p >= c->end || *c->p != '"')
 		return -EINVAL;
 	r = audit_jstr(c, scratch);
-	if (r == 0)
-		r = buf_putc(scratch, '\0');
 	if (r < 0)
 		return r;
-	*key = scratch->data + start;
-	scratch->len = start; /* the text stays readable until overwritten */
+	*len = scratch->len - start;
+	key[0] = '\0';
+	if (*len > 0) { /* else scratch->data may still be NULL */
+		size_t n = *len < AUDIT_JKEY_MAX ? *len : AUDIT_JKEY_MAX - 1;
+
+		memcpy(key, scratch->data + start, n);
+		key[n] = '\0';
+		scratch->len = start;
+		scratch->data[start] = '\0';
+	}
 	audit_jws(c);
 	if (c->p >= c->end || *c->p++ != ':')
 		return -EINVAL;
@@ -373,8 +384,8 @@ static int audit_jkey(struct audit_jcur *c, struct buf *scratch,
 static int audit_jpolicy(struct audit_jcur *c, struct buf *scratch,
 			 struct audit_jcols *k)
 {
-	char key[24];
-	const char *kp;
+	char key[AUDIT_JKEY_MAX];
+	size_t klen;
 	int r;
 
 	if (c->p >= c->end || *c->p != '{')
@@ -386,10 +397,11 @@ static int audit_jpolicy(struct audit_jcur *c, struct buf *scratch,
 		return 0;
 	}
 	for (;;) {
-		if ((r = audit_jkey(c, scratch, &kp)) < 0)
+		if ((r = audit_jkey(c, scratch, key, &klen)) < 0)
 			return r;
-		str_lcpy(key, kp, sizeof(key));
-		if (strcmp(key, "decision") == 0)
+		if (klen >= AUDIT_JKEY_MAX)
+			r = audit_jvalue(c, 2);
+		else if (strcmp(key, "decision") == 0)
 			r = audit_jcol(c, scratch, &k->dec);
 		else if (strcmp(key, "effective_decision") == 0)
 			r = audit_jcol(c, scratch, &k->eff);
@@ -444,18 +456,19 @@ static int audit_jmember(struct audit_jcur *c, const char *key,
 static int audit_jtop(struct audit_jcur *c, struct buf *scratch,
 		      struct audit_jcols *k)
 {
-	char key[24];
-	const char *kp;
+	char key[AUDIT_JKEY_MAX];
+	size_t klen;
 	int r;
 
 	audit_jws(c);
 	if (c->p >= c->end || *c->p++ != '{')
 		return -EINVAL;
 	for (;;) {
-		if ((r = audit_jkey(c, scratch, &kp)) < 0)
+		if ((r = audit_jkey(c, scratch, key, &klen)) < 0)
 			return r;
-		str_lcpy(key, kp, sizeof(key));
-		if ((r = audit_jmember(c, key, scratch, k)) < 0)
+		r = klen < AUDIT_JKEY_MAX ? audit_jmember(c, key, scratch, k) :
+					    audit_jvalue(c, 1);
+		if (r < 0)
 			return r;
 		audit_jws(c);
 		if (c->p >= c->end)
@@ -514,21 +527,22 @@ int audit_jline_parse(const char *s, size_t n, struct audit_row *r,
 /* With c at an object, move to the value of member name[0..n), if any. */
 static int audit_jfind(struct audit_jcur *c, const char *name, size_t n)
 {
-	struct buf key;
-	const char *kp;
+	char key[AUDIT_JKEY_MAX];
+	struct buf scratch;
+	size_t klen;
 	int r;
 
-	buf_init(&key, AUDIT_EVENT_MAX);
+	buf_init(&scratch, AUDIT_EVENT_MAX);
 	c->p++;
 	audit_jws(c);
 	r = c->p < c->end && *c->p == '}' ? 0 : 1;
 	while (r == 1) {
-		buf_reset(&key);
-		if (audit_jkey(c, &key, &kp) < 0) {
+		buf_reset(&scratch);
+		if (audit_jkey(c, &scratch, key, &klen) < 0) {
 			r = -EINVAL;
 			break;
 		}
-		if (strlen(kp) == n && memcmp(kp, name, n) == 0)
+		if (klen == n && n < AUDIT_JKEY_MAX && memcmp(key, name, n) == 0)
 			break; /* r == 1 */
 		if (audit_jvalue(c, 1) < 0) {
 			r = -EINVAL;
@@ -543,7 +557,7 @@ static int audit_jfind(struct audit_jcur *c, const char *name, size_t n)
 		else if (*c->p++ == ',')
 			r = 1;
 	}
-	buf_release(&key);
+	buf_release(&scratch);
 	return r;
 }
 

@@ -48,6 +48,11 @@ static int audit_query_bind(sqlite3_stmt *st, int *idx, const char *s,
 						SQLITE_TRANSIENT));
 }
 
+static int audit_query_bind_str(sqlite3_stmt *st, int *idx, const char *s)
+{
+	return audit_query_bind(st, idx, s, strlen(s));
+}
+
 /* " AND type IN (?,?,...)" for each non-empty name of the list. */
 static int audit_query_types_sql(struct buf *sql, const char *types)
 {
@@ -134,13 +139,13 @@ static int audit_query_binds(sqlite3_stmt *st, const struct audit_query *q)
 
 	buf_init(&like, AUDIT_LIKE_MAX);
 	if (q->session_id)
-		r = audit_query_bind(st, &idx, q->session_id, strlen(q->session_id));
+		r = audit_query_bind_str(st, &idx, q->session_id);
 	if (r == 0 && q->command_id)
-		r = audit_query_bind(st, &idx, q->command_id, strlen(q->command_id));
+		r = audit_query_bind_str(st, &idx, q->command_id);
 	if (r == 0 && q->types)
 		r = audit_query_types_bind(st, &idx, q->types);
 	for (int i = 0; r == 0 && q->decision && i < 2; i++)
-		r = audit_query_bind(st, &idx, q->decision, strlen(q->decision));
+		r = audit_query_bind_str(st, &idx, q->decision);
 	if (r == 0)
 		r = audit_query_bind_like(st, &idx, &like, q->path_like);
 	if (r == 0)

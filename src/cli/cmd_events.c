@@ -239,7 +239,8 @@ static int cmd_ev_parse(int argc, char **argv, int first,
 			return cmd_ev_usage(err, "unexpected argument '%s'", a);
 		} else if (eq != NULL) {
 			if ((size_t)(eq - a) >= sizeof(name))
-				return cmd_ev_usage(err, "unknown option '%s'", a);
+				return cmd_ev_usage(err, "unknown option '%s'",
+						    a);
 			memcpy(name, a, (size_t)(eq - a));
 			name[eq - a] = '\0';
 			if ((r = cmd_ev_value(o, name, eq + 1, err)) != 0)
@@ -253,10 +254,12 @@ static int cmd_ev_parse(int argc, char **argv, int first,
 	return CMD_EV_OK;
 }
 
-/* "host (address)", the path, the operation, or "-". */
+/* "host (address)", the path, the operation, fields.command, or "-". */
 static void cmd_ev_target(const struct audit_row *r,
 			  char out[CMD_EV_TARGET_MAX])
 {
+	struct buf b;
+
 	if (r->path != NULL)
 		snprintf(out, CMD_EV_TARGET_MAX, "%s", r->path);
 	else if (r->domain != NULL && r->remote != NULL)
@@ -265,9 +268,16 @@ static void cmd_ev_target(const struct audit_row *r,
 	else if (r->domain != NULL || r->remote != NULL)
 		snprintf(out, CMD_EV_TARGET_MAX, "%s",
 			 r->domain ? r->domain : r->remote);
+	else if (r->operation != NULL)
+		snprintf(out, CMD_EV_TARGET_MAX, "%s", r->operation);
 	else
-		snprintf(out, CMD_EV_TARGET_MAX, "%s",
-			 r->operation ? r->operation : "-");
+		snprintf(out, CMD_EV_TARGET_MAX, "-");
+	if (r->path || r->domain || r->remote || r->operation)
+		return;
+	buf_init(&b, AUDIT_EVENT_MAX);
+	if (audit_json_get(r->json, r->json_len, "fields.command", &b) == 1)
+		snprintf(out, CMD_EV_TARGET_MAX, "%s", b.data);
+	buf_release(&b);
 }
 
 static int cmd_ev_print(void *arg, const struct audit_row *r)

@@ -250,7 +250,8 @@ static void cmd_rep_block(struct cmd_rep *rp, const struct audit_row *r)
 		return;
 	cmd_rep_set(rp, it, 0, r->type);
 	cmd_rep_set(rp, it, 1, r->rule);
-	cmd_rep_set(rp, it, 2, cmd_rep_target(r));
+	cmd_rep_set(rp, it, 2, cmd_rep_or(cmd_rep_target(r), cmd_rep_get(rp,
+					  r, "fields.command")));
 	cmd_rep_set(rp, it, 3, cmd_rep_get(rp, r, "policy.message"));
 }
 
@@ -325,16 +326,16 @@ static int cmd_rep_row(void *arg, const struct audit_row *r)
 	if (strcmp(r->type, "file_soft_deleted") == 0 &&
 	    (it = cmd_rep_add(&rp->deletes, r->ts_ns)) != NULL) {
 		cmd_rep_set(rp, it, 0, r->path);
-		cmd_rep_set(rp, it, 1, cmd_rep_get(rp, r, "fields.trash_token"));
+		cmd_rep_set(rp, it, 1, cmd_rep_get(rp, r,
+						   "fields.trash_token"));
 	}
 	cmd_rep_host(rp, r, blocked);
 	return rp->oom ? 1 : 0;
 }
 
-/* A table cell: markdown syntax that could break the table escaped. */
-static void cmd_rep_cell(FILE *out, const char *s)
+/* Text with the markdown syntax that could break a table escaped. */
+static void cmd_rep_md(FILE *out, const char *s)
 {
-	fputs(" ", out);
 	for (; s != NULL && *s; s++) {
 		if (*s == '|' || *s == '`' || *s == '*' || *s == '_' ||
 		    *s == '[' || *s == ']')
@@ -346,6 +347,12 @@ static void cmd_rep_cell(FILE *out, const char *s)
 		else
 			fputc(*s, out);
 	}
+}
+
+static void cmd_rep_cell(FILE *out, const char *s)
+{
+	fputc(' ', out);
+	cmd_rep_md(out, s);
 	fputs(" |", out);
 }
 
@@ -424,8 +431,8 @@ static void cmd_rep_print(FILE *out, const char *sid, struct cmd_rep *rp)
 	cmd_events_escape(sid, esc);
 	audit_time_format(rp->first, t0);
 	audit_time_format(rp->last, t1);
-	fputs("# agentsh session report:", out);
-	cmd_rep_cell(out, esc);
+	fputs("# agentsh session report: ", out);
+	cmd_rep_md(out, esc);
 	fprintf(out, "\n\n- Events: %llu, from %.19sZ to %.19sZ (%.1f s)\n"
 		"- Commands: %llu\n- Blocked operations: %llu\n"
 		"- Approvals: %llu\n- Soft-deleted files: %llu\n"

@@ -17,6 +17,10 @@ static const char main_help[] =
 "\n"
 "COMMANDS\n"
 "    server [--config FILE]  Run the daemon (the shim starts it when needed).\n"
+"    exec SID -- CMD ARGS    Run a command in a session, under its policy.\n"
+"    session create|list|destroy   Manage sessions.\n"
+"    events query|tail       Search the audit log, or follow a session's.\n"
+"    report SID              A markdown summary of a session.\n"
 "    policy check FILE...    Validate policies and report unreachable rules.\n"
 "    policy test ...         Ask a policy for one decision (exec, connect,\n"
 "                            file operation or environment variable).\n"
@@ -57,6 +61,12 @@ int main(int argc, char **argv, char **envp)
 		return cmd_policy(argc - 1, argv + 1, envp);
 	if (strcmp(cmd, "config") == 0)
 		return cmd_config(argc - 1, argv + 1, envp);
+	if (strcmp(cmd, "exec") == 0)
+		return cmd_exec(argc - 1, argv + 1, envp);
+	if (strcmp(cmd, "session") == 0)
+		return cmd_session(argc - 1, argv + 1, envp);
+	if (strcmp(cmd, "events") == 0 && argc > 2 && strcmp(argv[2], "tail") == 0)
+		return cmd_events_tail(argc - 1, argv + 1, envp);
 	if (strcmp(cmd, "detect") == 0)
 		return cmd_detect(argc - 1, argv + 1, envp);
 	if (strcmp(cmd, "server") == 0)

@@ -14,7 +14,7 @@
 struct loop_fd {
 	loop_fd_cb cb;
 	void *arg;
-	uint32_t gen;  /* tells a registration from a later one on the same fd */
+	uint32_t gen;  /* tells one registration from a later one on the fd */
 	bool used;
 };
 
@@ -201,7 +201,8 @@ static void loop_heap_down(struct loop *l, size_t i)
 
 		if (c >= l->nheap)
 			break;
-		if (c + 1 < l->nheap && loop_timer_less(l->heap[c + 1], l->heap[c]))
+		if (c + 1 < l->nheap &&
+		    loop_timer_less(l->heap[c + 1], l->heap[c]))
 			c++;
 		if (!loop_timer_less(l->heap[c], t))
 			break;
@@ -311,7 +312,7 @@ static void loop_dispatch_fds(struct loop *l, struct epoll_event *ev, int n)
 		if ((size_t)fd >= l->fds_cap)
 			continue;
 		e = &l->fds[fd];
-		/* Skip events for a registration removed earlier in this batch. */
+		/* Skip a registration removed earlier in this batch. */
 		if (!e->used || e->gen != gen)
 			continue;
 		e->cb(l, fd, ev[i].events, e->arg);

@@ -17,6 +17,7 @@
 #include "common/marker.h"
 #include "common/proto.h"
 #include "common/str.h"
+#include "common/uhttp.h"
 #include "shim/shim.h"
 
 struct shim_run {
@@ -183,11 +184,10 @@ static json_object *shim_ask(const struct shim_run *s, int argc, char **argv,
 	if (fd < 0)
 		shim_die(126, "the policy gateway is not reachable at %s (%s); "
 			 "nothing runs without it", conf.socket, strerror(-fd));
-	if (shim_http_post(fd, AGENTSH_SHIM_PATH, body, strlen(body), &raw,
-			   &rawlen, &status) < 0 || (status != 200 && status != 403))
+	if (uhttp_request(fd, "POST", AGENTSH_SHIM_PATH, body, strlen(body),
+			  &raw, &rawlen, &status) < 0 || status != 200)
 		shim_die(126, "the policy gateway gave no usable answer (HTTP %d)",
 			 status);
-	close(fd);
 	json_object_put(req);
 	resp = json_tokener_parse(raw);
 	free(raw);

@@ -23,9 +23,6 @@ void shim_conf_load(struct shim_conf *c);
 
 /* Connect to the daemon, auto-starting it when allowed; fd or -errno. */
 int shim_connect(const struct shim_conf *c, bool may_autostart);
-/* POST body to path over fd; the response body (malloc'd) and status. */
-int shim_http_post(int fd, const char *path, const char *body, size_t len,
-		   char **resp, size_t *resp_len, int *status);
 
 
 /*

@@ -1,6 +1,7 @@
 /* Tokens: blanks, comments, operators, words and here-document bodies. */
 #include "shparse/shparse_int.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,8 @@ static const char *const shparse_tk_names[] = {
 	[SHPARSE_TK_HEREDOC] = "<<",
 };
 
+#define SHPARSE_KW_LEN_MAX 8 /* the longest reserved word, "function" */
+
 /* Reserved words, in the order of enum shparse_kw. */
 static const char *const shparse_kws[SHPARSE_KW_COUNT] = {
 	"", "!", "[[", "]]", "{", "}", "case", "coproc", "do", "done", "elif",
@@ -51,10 +54,12 @@ static int shparse_lex(struct shparse_ctx *c, struct shparse_tok *t);
 /* The reserved word that raw text (n bytes, unquoted) would be. */
 static enum shparse_kw shparse_keyword(const char *raw, size_t n)
 {
+	if (n > SHPARSE_KW_LEN_MAX)
+		return SHPARSE_KW_NONE;
 	for (int i = 1; i < SHPARSE_KW_COUNT; i++)
 		if (shparse_kws[i][0] == raw[0] &&
-		    strncmp(shparse_kws[i], raw, n) == 0 &&
-		    shparse_kws[i][n] == '\0')
+		    strlen(shparse_kws[i]) == n &&
+		    memcmp(shparse_kws[i], raw, n) == 0)
 			return (enum shparse_kw)i;
 	return SHPARSE_KW_NONE;
 }
@@ -120,7 +125,10 @@ static int shparse_delim(struct shparse_ctx *c, struct buf *d, bool *quoted)
 	while (r == 0 && c->pos < c->end) {
 		char ch = c->s[c->pos];
 
-		if (ch == '\'' || ch == '"') {
+		if (ch == '$' && (shparse_char(c, c->pos + 1) == '\'' ||
+				  shparse_char(c, c->pos + 1) == '"')) {
+			c->pos++; /* $'EOF' and $"EOF" are EOF quoted */
+		} else if (ch == '\'' || ch == '"') {
 			*quoted = true;
 			r = shparse_delim_quoted(c, d, ch);
 		} else if (ch == '\\') {
@@ -154,6 +162,9 @@ static int shparse_heredoc_open(struct shparse_ctx *c, size_t op, bool strip)
 		return -ENOMEM;
 	c->hd = h;
 	shparse_skip_blanks(c, false);
+	/* As in bash, "#" there starts a comment, not a delimiter. */
+	if (shparse_char(c, c->pos) == '#')
+		return shparse_fail(c, op, "here-document without a delimiter");
 	buf_init(&d, SHPARSE_MAX_WORD_LEN);
 	r = shparse_delim(c, &d, &quoted);
 	if (r == 0 && d.len == 0 && !quoted)
@@ -174,24 +185,62 @@ static int shparse_heredoc_open(struct shparse_ctx *c, size_t op, bool strip)
 	return r;
 }
 
-/* Skip one body up to its delimiter line; scan it unless quoted. */
-static int shparse_heredoc_body(struct shparse_ctx *c,
-				const struct shparse_heredoc *h)
+/* The line s[line, lend) ends with a backslash that joins the next. */
+static bool shparse_continued(const struct shparse_ctx *c, size_t line,
+			      size_t lend)
 {
-	size_t start = c->pos, line, lend, p;
+	size_t n = 0;
+
+	while (lend - n > line && c->s[lend - n - 1] == '\\')
+		n++;
+	return n % 2 == 1;
+}
+
+/* The (logical) line p[0, n) is the delimiter of h. */
+static bool shparse_is_delim(const struct shparse_heredoc *h, const char *p,
+			     size_t n)
+{
+	while (h->strip_tabs && n > 0 && *p == '\t') {
+		p++;
+		n--;
+	}
+	return n == h->len && memcmp(p, h->delim, n) == 0;
+}
+
+/*
+ * Skip one body up to its delimiter line; scan it unless quoted. In an
+ * unquoted body, as in bash, backslash-newline joins lines first.
+ */
+static int shparse_heredoc_body(struct shparse_ctx *c,
+				const struct shparse_heredoc *h, struct buf *lg)
+{
+	size_t start = c->pos, line = c->pos, lend;
 	const char *nl;
+	bool cont, match;
+	int r;
 
 	while (c->pos < c->end) {
 		line = c->pos;
 		nl = memchr(c->s + line, '\n', c->end - line);
 		lend = nl != NULL ? (size_t)(nl - c->s) : c->end;
 		c->pos = nl != NULL ? lend + 1 : lend;
-		p = line;
-		while (h->strip_tabs && p < lend && c->s[p] == '\t')
-			p++;
-		if (lend - p == h->len && memcmp(c->s + p, h->delim, h->len) == 0)
-			return h->quoted ? 0 :
-					   shparse_scan_body(c, start, line, true);
+		cont = !h->quoted && nl != NULL &&
+		       shparse_continued(c, line, lend);
+		if (!cont && lg->len == 0) {
+			match = shparse_is_delim(h, c->s + line, lend - line);
+		} else {
+			r = buf_append(lg, c->s + line, lend - line - cont);
+			if (r < 0)
+				return r;
+			if (cont)
+				continue;
+			match = shparse_is_delim(h, lg->data, lg->len);
+			buf_reset(lg);
+		}
+		if (match && h->quoted)
+			return 0;
+		if (match)
+			return shparse_scan_body(c, start, line, true);
 	}
 	shparse_note(c->st, "here-document at offset %zu is not terminated",
 		     shparse_off(c, h->off));
@@ -206,14 +255,19 @@ static int shparse_heredoc_bodies(struct shparse_ctx *c)
 {
 	struct shparse_heredoc *hd = c->hd;
 	size_t n = c->nhd, i;
+	struct buf lg;
 	int r = 0;
 
 	if (n == 0)
 		return 0;
 	c->hd = NULL;
 	c->nhd = 0;
-	for (i = 0; i < n && r == 0; i++)
-		r = shparse_heredoc_body(c, &hd[i]);
+	buf_init(&lg, SHPARSE_MAX_WORD_LEN);
+	for (i = 0; i < n && r == 0; i++) {
+		buf_reset(&lg);
+		r = shparse_heredoc_body(c, &hd[i], &lg);
+	}
+	buf_release(&lg);
 	for (i = 0; i < n; i++)
 		free(hd[i].delim);
 	free(hd);
@@ -241,19 +295,22 @@ static int shparse_io_number(const struct shparse_ctx *c,
 	for (i = 0; i < n; i++) {
 		if (raw[i] < '0' || raw[i] > '9')
 			return SHPARSE_FD_NONE;
-		if (fd < SHPARSE_FD_MAX)
-			fd = fd * 10 + (raw[i] - '0');
+		/* bash takes a number too big for an int as a word. */
+		if (fd > (INT_MAX - (raw[i] - '0')) / 10)
+			return SHPARSE_FD_NONE;
+		fd = fd * 10 + (raw[i] - '0');
 	}
 	return fd;
 }
 
-static int shparse_lex_word(struct shparse_ctx *c, struct shparse_tok *t)
+static int shparse_lex_word(struct shparse_ctx *c, struct shparse_tok *t,
+			    bool cmdpos)
 {
 	int r, fd;
 
 	t->kind = SHPARSE_TK_WORD;
 	shparse_word_init(&t->w, c->pos);
-	r = shparse_word(c, &t->w);
+	r = shparse_word(c, &t->w, cmdpos);
 	if (r < 0)
 		return r;
 	fd = shparse_io_number(c, &t->w);
@@ -268,7 +325,8 @@ static int shparse_lex_word(struct shparse_ctx *c, struct shparse_tok *t)
 	return r;
 }
 
-static int shparse_lex(struct shparse_ctx *c, struct shparse_tok *t)
+static int shparse_lex_tok(struct shparse_ctx *c, struct shparse_tok *t,
+			   bool cmdpos)
 {
 	char ch;
 
@@ -286,7 +344,7 @@ static int shparse_lex(struct shparse_ctx *c, struct shparse_tok *t)
 	}
 	if (!shparse_delim_end(ch) ||
 	    ((ch == '<' || ch == '>') && shparse_char(c, c->pos + 1) == '('))
-		return shparse_lex_word(c, t);
+		return shparse_lex_word(c, t, cmdpos);
 	for (size_t i = 0; i < SHPARSE_N(shparse_ops); i++) {
 		size_t n = shparse_ops[i].len;
 
@@ -299,7 +357,72 @@ static int shparse_lex(struct shparse_ctx *c, struct shparse_tok *t)
 			return shparse_heredoc_open(c, t->off, n == 3);
 		return 0;
 	}
-	return shparse_lex_word(c, t);
+	return shparse_lex_word(c, t, cmdpos);
+}
+
+/* Reserved words after which a command may start (bash's list). */
+static bool shparse_kw_cmd(enum shparse_kw kw)
+{
+	switch (kw) {
+	case SHPARSE_KW_BANG: case SHPARSE_KW_LBRACE: case SHPARSE_KW_RBRACE:
+	case SHPARSE_KW_COPROC: case SHPARSE_KW_DO: case SHPARSE_KW_DONE:
+	case SHPARSE_KW_ELIF: case SHPARSE_KW_ELSE: case SHPARSE_KW_ESAC:
+	case SHPARSE_KW_FI: case SHPARSE_KW_IF: case SHPARSE_KW_THEN:
+	case SHPARSE_KW_TIME: case SHPARSE_KW_UNTIL: case SHPARSE_KW_WHILE:
+	case SHPARSE_KW_DASH_P:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Whether the token after t stands in command position. */
+static void shparse_track(struct shparse_ctx *c, const struct shparse_tok *t,
+			  bool cmdpos, bool target, bool saved)
+{
+	const char *raw = c->s + t->w.start;
+	size_t n = t->w.end - t->w.start;
+
+	switch (t->kind) {
+	case SHPARSE_TK_EOF:
+		break;
+	case SHPARSE_TK_WORD:
+		c->redir_pending = false;
+		if (target)
+			c->arg_pos = !saved;
+		else if (!cmdpos)
+			c->arg_pos = true;
+		else
+			c->arg_pos = !shparse_kw_cmd(t->kw) &&
+				     shparse_assign_len(raw, n) == 0;
+		break;
+	case SHPARSE_TK_REDIR:
+		c->redir_pending = true;
+		c->redir_saved = cmdpos;
+		c->arg_pos = true;
+		break;
+	case SHPARSE_TK_HEREDOC:
+		c->arg_pos = !cmdpos;
+		break;
+	case SHPARSE_TK_DSEMI:
+		c->arg_pos = true;
+		break;
+	default:
+		c->redir_pending = false;
+		c->arg_pos = false;
+		break;
+	}
+}
+
+static int shparse_lex(struct shparse_ctx *c, struct shparse_tok *t)
+{
+	bool cmdpos = !c->arg_pos && !c->casepat;
+	bool target = c->redir_pending, saved = c->redir_saved;
+	int r = shparse_lex_tok(c, t, cmdpos && !target);
+
+	if (r == 0)
+		shparse_track(c, t, cmdpos, target, saved);
+	return r;
 }
 
 void shparse_tok_release(struct shparse_tok *t)

@@ -14,7 +14,8 @@ static int shparse_andor(struct shparse_ctx *c);
 /* The stop bit of each reserved word that ends a list. */
 static const unsigned shparse_kw_stop[SHPARSE_KW_COUNT] = {
 	[SHPARSE_KW_RBRACE] = SHPARSE_ST_RBRACE,
-	[SHPARSE_KW_THEN] = SHPARSE_ST_THEN, [SHPARSE_KW_ELIF] = SHPARSE_ST_ELIF,
+	[SHPARSE_KW_THEN] = SHPARSE_ST_THEN,
+	[SHPARSE_KW_ELIF] = SHPARSE_ST_ELIF,
 	[SHPARSE_KW_ELSE] = SHPARSE_ST_ELSE, [SHPARSE_KW_FI] = SHPARSE_ST_FI,
 	[SHPARSE_KW_DO] = SHPARSE_ST_DO, [SHPARSE_KW_DONE] = SHPARSE_ST_DONE,
 	[SHPARSE_KW_ESAC] = SHPARSE_ST_ESAC,
@@ -119,6 +120,20 @@ static int shparse_list_to(struct shparse_ctx *c, unsigned stop,
 	return r;
 }
 
+/* A list ended by the reserved word kw. */
+static int shparse_list_kw(struct shparse_ctx *c, enum shparse_kw kw,
+			   const char *opener, size_t open)
+{
+	return shparse_list_to(c, shparse_kw_stop[kw], SHPARSE_TK_WORD, kw,
+			       opener, open);
+}
+
+static int shparse_expect_kw(struct shparse_ctx *c, enum shparse_kw kw,
+			     const char *opener, size_t open)
+{
+	return shparse_expect(c, SHPARSE_TK_WORD, kw, opener, open);
+}
+
 /* $( list ), <( list ), ${ list; }: commands one level deeper. */
 int shparse_nested(struct shparse_ctx *c, enum shparse_tk close,
 		   enum shparse_kw kw, const char *opener, size_t open)
@@ -127,10 +142,19 @@ int shparse_nested(struct shparse_ctx *c, enum shparse_tk close,
 						SHPARSE_ST_RPAREN;
 	int r = shparse_nest_enter(c->st, shparse_off(c, open));
 
+	bool casepat = c->casepat;
+	int array = c->array;
+
 	if (r < 0)
 		return r;
 	c->depth++;
+	c->arg_pos = false;
+	c->casepat = false;
+	c->redir_pending = false;
+	c->array = 0;
 	r = shparse_list_to(c, stop, close, kw, opener, open);
+	c->casepat = casepat;
+	c->array = array;
 	c->depth--;
 	shparse_nest_leave(c->st);
 	return r;
@@ -180,14 +204,22 @@ static int shparse_redirs(struct shparse_ctx *c)
 	return r;
 }
 
-/* A function body: optional newlines, then a command. */
+static shparse_fn shparse_compound(const struct shparse_tok *t);
+
+/* A function body: optional newlines, then a compound command. */
 static int shparse_body(struct shparse_ctx *c, size_t open)
 {
+	struct shparse_tok *t;
 	int r = shparse_nest_enter(c->st, shparse_off(c, open));
 
 	if (r < 0)
 		return r;
 	r = shparse_newlines(c);
+	if (r == 0)
+		r = shparse_peek(c, &t);
+	if (r == 0 && shparse_compound(t) == NULL &&
+	    t->kind != SHPARSE_TK_LPAREN && t->kind != SHPARSE_TK_DLPAREN)
+		r = shparse_unexpected(c, t);
 	if (r == 0)
 		r = shparse_command(c);
 	shparse_nest_leave(c->st);
@@ -283,8 +315,8 @@ static int shparse_time(struct shparse_ctx *c)
 	return shparse_emit(c, &w, c->depth, 0);
 }
 
-/* "!" and "time" before a pipeline. */
-static int shparse_prefix(struct shparse_ctx *c, bool *timed)
+/* "!" and "time" before a pipeline; *timed, *bang: which were seen. */
+static int shparse_prefix(struct shparse_ctx *c, bool *timed, bool *bang)
 {
 	struct shparse_tok *t;
 	int r;
@@ -295,6 +327,7 @@ static int shparse_prefix(struct shparse_ctx *c, bool *timed)
 			return r;
 		if (shparse_tok_is(t, SHPARSE_KW_BANG)) {
 			shparse_consume(c);
+			*bang = true;
 			continue;
 		}
 		if (*timed || !shparse_tok_is(t, SHPARSE_KW_TIME))
@@ -328,13 +361,14 @@ static int shparse_pipeline(struct shparse_ctx *c)
 {
 	struct shparse_tok *t = NULL;
 	size_t start = c->st->res->n, count = 0, inner;
-	bool timed = false;
-	int r = shparse_prefix(c, &timed);
+	bool timed = false, bang = false;
+	int r = shparse_prefix(c, &timed, &bang);
 
 	inner = c->st->res->n;
 	if (timed)
 		c->depth++;
-	if (r == 0 && timed)
+	/* "time" and "!" may stand alone. */
+	if (r == 0 && (timed || bang))
 		r = shparse_peek(c, &t);
 	while (r == 0 && (t == NULL || shparse_starts_command(t))) {
 		r = shparse_command(c);
@@ -379,8 +413,8 @@ static int shparse_subshell(struct shparse_ctx *c)
 {
 	size_t open = shparse_open(c);
 
-	return shparse_list_to(c, SHPARSE_ST_RPAREN, SHPARSE_TK_RPAREN, SHPARSE_KW_NONE,
-			       "(", open);
+	return shparse_list_to(c, SHPARSE_ST_RPAREN, SHPARSE_TK_RPAREN,
+			       SHPARSE_KW_NONE, "(", open);
 }
 
 /* "(( .. ))", or two subshells when it does not close as arithmetic. */
@@ -404,7 +438,7 @@ static int shparse_group(struct shparse_ctx *c)
 {
 	size_t open = shparse_open(c);
 
-	return shparse_list_to(c, SHPARSE_ST_RBRACE, SHPARSE_TK_WORD, SHPARSE_KW_RBRACE, "{",
+	return shparse_list_kw(c, SHPARSE_KW_RBRACE, "{",
 			       open);
 }
 
@@ -413,8 +447,7 @@ static int shparse_if(struct shparse_ctx *c)
 	size_t open = shparse_open(c);
 	unsigned stop = SHPARSE_ST_ELIF | SHPARSE_ST_ELSE | SHPARSE_ST_FI;
 	struct shparse_tok *t;
-	int r = shparse_list_to(c, SHPARSE_ST_THEN, SHPARSE_TK_WORD, SHPARSE_KW_THEN,
-				"if", open);
+	int r = shparse_list_kw(c, SHPARSE_KW_THEN, "if", open);
 
 	while (r == 0) {
 		r = shparse_list(c, stop);
@@ -424,8 +457,7 @@ static int shparse_if(struct shparse_ctx *c)
 			return r;
 		if (shparse_tok_is(t, SHPARSE_KW_ELIF)) {
 			shparse_consume(c);
-			r = shparse_list_to(c, SHPARSE_ST_THEN, SHPARSE_TK_WORD,
-					    SHPARSE_KW_THEN, "if", open);
+			r = shparse_list_kw(c, SHPARSE_KW_THEN, "if", open);
 			continue;
 		}
 		if (shparse_tok_is(t, SHPARSE_KW_ELSE)) {
@@ -435,21 +467,20 @@ static int shparse_if(struct shparse_ctx *c)
 		break;
 	}
 	if (r == 0)
-		r = shparse_expect(c, SHPARSE_TK_WORD, SHPARSE_KW_FI, "if", open);
+		r = shparse_expect_kw(c, SHPARSE_KW_FI, "if", open);
 	return r;
 }
 
 static int shparse_while(struct shparse_ctx *c)
 {
-	const char *name = shparse_tok_is(&c->peek, SHPARSE_KW_WHILE) ? "while" :
-								   "until";
+	bool w = shparse_tok_is(&c->peek, SHPARSE_KW_WHILE);
+	const char *name = w ? "while" : "until";
 	size_t open = shparse_open(c);
-	int r = shparse_list_to(c, SHPARSE_ST_DO, SHPARSE_TK_WORD, SHPARSE_KW_DO, name,
+	int r = shparse_list_kw(c, SHPARSE_KW_DO, name,
 				open);
 
 	if (r == 0)
-		r = shparse_list_to(c, SHPARSE_ST_DONE, SHPARSE_TK_WORD, SHPARSE_KW_DONE,
-				    name, open);
+		r = shparse_list_kw(c, SHPARSE_KW_DONE, name, open);
 	return r;
 }
 
@@ -511,13 +542,11 @@ static int shparse_do(struct shparse_ctx *c, size_t open)
 		return r;
 	if (shparse_tok_is(t, SHPARSE_KW_LBRACE)) {
 		shparse_consume(c);
-		return shparse_list_to(c, SHPARSE_ST_RBRACE, SHPARSE_TK_WORD,
-				       SHPARSE_KW_RBRACE, "{", open);
+		return shparse_list_kw(c, SHPARSE_KW_RBRACE, "{", open);
 	}
-	r = shparse_expect(c, SHPARSE_TK_WORD, SHPARSE_KW_DO, "for", open);
+	r = shparse_expect_kw(c, SHPARSE_KW_DO, "for", open);
 	if (r == 0)
-		r = shparse_list_to(c, SHPARSE_ST_DONE, SHPARSE_TK_WORD, SHPARSE_KW_DONE,
-				    "for", open);
+		r = shparse_list_kw(c, SHPARSE_KW_DONE, "for", open);
 	return r;
 }
 
@@ -567,6 +596,7 @@ static int shparse_case_item(struct shparse_ctx *c)
 	if (r < 0)
 		return r;
 	shparse_consume(c);
+	c->casepat = false;
 	r = shparse_list(c, SHPARSE_ST_DSEMI | SHPARSE_ST_ESAC);
 	if (r == 0)
 		r = shparse_peek(c, &t);
@@ -588,22 +618,27 @@ static int shparse_case(struct shparse_ctx *c)
 	shparse_consume(c);
 	r = shparse_newlines(c);
 	if (r == 0)
-		r = shparse_expect(c, SHPARSE_TK_WORD, SHPARSE_KW_IN, "case", open);
+		r = shparse_expect_kw(c, SHPARSE_KW_IN, "case", open);
 	for (;;) {
+		c->casepat = true;
 		if (r == 0)
 			r = shparse_newlines(c);
 		if (r == 0)
 			r = shparse_peek(c, &t);
 		if (r < 0)
-			return r;
+			break;
 		if (shparse_tok_is(t, SHPARSE_KW_ESAC)) {
 			shparse_consume(c);
-			return 0;
+			break;
 		}
-		if (t->kind == SHPARSE_TK_EOF)
-			return shparse_fail(c, open, "unclosed 'case'");
+		if (t->kind == SHPARSE_TK_EOF) {
+			r = shparse_fail(c, open, "unclosed 'case'");
+			break;
+		}
 		r = shparse_case_item(c);
 	}
+	c->casepat = false;
+	return r;
 }
 
 /* "function name [()] body". */
@@ -621,7 +656,8 @@ static int shparse_function(struct shparse_ctx *c)
 	r = shparse_peek(c, &t);
 	if (r == 0 && t->kind == SHPARSE_TK_LPAREN) {
 		paren = shparse_open(c);
-		r = shparse_expect(c, SHPARSE_TK_RPAREN, SHPARSE_KW_NONE, "(", paren);
+		r = shparse_expect(c, SHPARSE_TK_RPAREN, SHPARSE_KW_NONE, "(",
+				   paren);
 	}
 	if (r == 0)
 		r = shparse_body(c, open);

@@ -9,38 +9,56 @@
 
 #include "common/str.h"
 
+#define SHPARSE_CMDS_FIRST 64 /* entries allocated at first */
+
 size_t shparse_off(const struct shparse_ctx *c, size_t pos)
 {
 	return c->off_fixed ? c->off_base : c->off_base + pos;
 }
 
-void shparse_note(struct shparse_state *st, const char *fmt, ...)
+/* Add msg to the reason (first when first), unless it is there already. */
+static void shparse_reason(struct shparse_result *r, const char *msg,
+			   bool first)
 {
-	struct shparse_result *r = st->res;
-	char msg[SHPARSE_REASON_MAX];
+	char old[SHPARSE_REASON_MAX];
 	size_t used = strlen(r->reason);
-	va_list ap;
 
 	r->complete = false;
+	if (strstr(r->reason, msg) != NULL)
+		return;
+	if (used == 0) {
+		str_lcpy(r->reason, msg, sizeof(r->reason));
+	} else if (first) {
+		str_lcpy(old, r->reason, sizeof(old));
+		snprintf(r->reason, sizeof(r->reason), "%s; %s", msg, old);
+	} else if (used + 2 < sizeof(r->reason)) {
+		snprintf(r->reason + used, sizeof(r->reason) - used, "; %s",
+			 msg);
+	}
+}
+
+void shparse_note(struct shparse_state *st, const char *fmt, ...)
+{
+	char msg[SHPARSE_REASON_MAX];
+	va_list ap;
+
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (used == 0)
-		str_lcpy(r->reason, msg, sizeof(r->reason));
-	else if (used + 2 < sizeof(r->reason))
-		snprintf(r->reason + used, sizeof(r->reason) - used, "; %s",
-			 msg);
+	shparse_reason(st->res, msg, false);
 }
 
+/* Stop the current text; where it stopped leads the reason. */
 __attribute__((format(printf, 3, 0)))
 static int shparse_vfail(struct shparse_state *st, size_t off,
 			 const char *fmt, va_list ap)
 {
-	char msg[SHPARSE_REASON_MAX];
+	char msg[SHPARSE_REASON_MAX], full[SHPARSE_REASON_MAX];
 
 	if (!st->stopped) {
 		vsnprintf(msg, sizeof(msg), fmt, ap);
-		shparse_note(st, "%s at offset %zu", msg, off);
+		snprintf(full, sizeof(full), "%s at offset %zu", msg, off);
+		shparse_reason(st->res, full, true);
 		st->stopped = true;
 	}
 	return SHPARSE_STOP;
@@ -134,7 +152,7 @@ int shparse_words_push(struct shparse_ctx *c, struct shparse_words *w,
 	int r = 0;
 
 	if (w->n >= SHPARSE_MAX_WORDS)
-		r = shparse_fail_at(c->st, off, "more than %d words in a command",
+		r = shparse_fail_at(c->st, off, "more than %d words",
 				    SHPARSE_MAX_WORDS);
 	else
 		r = shparse_words_grow(w);
@@ -174,7 +192,7 @@ static int shparse_reserve(struct shparse_state *st,
 	st->total_bytes += bytes;
 	if (res->n < st->cap)
 		return 0;
-	ncap = st->cap ? st->cap * 2 : 16;
+	ncap = st->cap ? st->cap * 2 : SHPARSE_CMDS_FIRST;
 	if (ncap > SHPARSE_MAX_COMMANDS)
 		ncap = SHPARSE_MAX_COMMANDS;
 	v = realloc(res->cmds, ncap * sizeof(*v));
@@ -279,8 +297,8 @@ int shparse_text(struct shparse_state *st, const char *s, size_t len,
 		if (r == 0 && t->kind != SHPARSE_TK_EOF)
 			r = shparse_unexpected(&c, t);
 		if (r == 0 && c.nhd > 0)
-			shparse_note(st, "here-document at offset %zu has no body",
-				     shparse_off(&c, c.hd[0].off));
+			shparse_note(st, "here-document at offset %zu has "
+				     "no body", shparse_off(&c, c.hd[0].off));
 		shparse_nest_leave(st);
 	}
 	shparse_ctx_release(&c);

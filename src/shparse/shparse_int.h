@@ -54,7 +54,6 @@ struct shparse_word {
 /* The descriptor before a redirection operator ("2>", "{fd}>"). */
 #define SHPARSE_FD_NONE (-1)
 #define SHPARSE_FD_NAMED (-2)
-#define SHPARSE_FD_MAX 1000000 /* larger numbers are all alike */
 
 struct shparse_tok {
 	enum shparse_tk kind;
@@ -103,6 +102,16 @@ struct shparse_ctx {
 	struct shparse_tok peek;
 	struct shparse_heredoc *hd; /* pending here-documents */
 	size_t nhd;
+	/*
+	 * Where the next word stands, as bash's lexer tracks it: only in
+	 * command position may it be an assignment, where "name[" starts a
+	 * subscript read up to its "]", blanks and all.
+	 */
+	bool arg_pos;       /* not in command position */
+	bool casepat;       /* reading case patterns */
+	bool redir_pending; /* the next word is a redirection target */
+	bool redir_saved;   /* command position before that redirection */
+	int array;          /* inside name=( .. ): "[" at a word start too */
 };
 
 /* Flags of shparse_emit(). */
@@ -148,7 +157,8 @@ void shparse_ctx_release(struct shparse_ctx *c);
 
 /* word.c */
 void shparse_word_init(struct shparse_word *w, size_t start);
-int shparse_word(struct shparse_ctx *c, struct shparse_word *w);
+int shparse_word(struct shparse_ctx *c, struct shparse_word *w,
+		 bool cmdpos);
 int shparse_scan_body(struct shparse_ctx *c, size_t start, size_t end,
 		      bool sandbox);
 size_t shparse_arith_end(const struct shparse_ctx *c, size_t p, char open,

@@ -103,8 +103,10 @@ size_t shparse_arith_end(const struct shparse_ctx *c, size_t p, char open,
 			p++;
 		} else if (!dbl) {
 			return p + 1;
+		} else if (shparse_char(c, p + 1) == close) {
+			return p + 2;
 		} else {
-			return shparse_char(c, p + 1) == close ? p + 2 : SIZE_MAX;
+			return SIZE_MAX;
 		}
 	}
 	return SIZE_MAX;
@@ -178,7 +180,8 @@ static int shparse_dquote(struct shparse_ctx *c, struct shparse_word *w)
 	w->quoted = true;
 	while (r == 0) {
 		if (c->pos >= c->end)
-			return shparse_fail(c, open, "unterminated double quote");
+			return shparse_fail(c, open,
+					    "unterminated double quote");
 		if (c->s[c->pos] == '"') {
 			c->pos++;
 			return 0;
@@ -424,23 +427,25 @@ static size_t shparse_ansi_escape(struct shparse_ctx *c, char *out)
 	return 2;
 }
 
-/* $'..'; as in bash, a NUL byte ends the string's value. */
+/*
+ * $'..': the closing quote is the first one no backslash escapes; as in
+ * bash, a NUL byte ends the string's value.
+ */
 static int shparse_ansi(struct shparse_ctx *c, struct shparse_word *w)
 {
-	size_t open = c->pos, n;
+	size_t open = c->pos, close = open + 2, lim = c->end, n;
 	char out[SHPARSE_UTF8_MAX];
 	bool cut = false;
 	int r = 0;
 
+	while (close < lim && c->s[close] != '\'')
+		close += c->s[close] == '\\' ? 2 : 1;
+	if (close >= lim)
+		return shparse_fail(c, open, "unterminated $' quote");
 	w->quoted = true;
 	c->pos += 2;
-	while (r == 0) {
-		if (c->pos >= c->end)
-			return shparse_fail(c, open, "unterminated $' quote");
-		if (c->s[c->pos] == '\'') {
-			c->pos++;
-			return 0;
-		}
+	c->end = close;
+	while (r == 0 && c->pos < c->end) {
 		if (c->s[c->pos] == '\\') {
 			n = shparse_ansi_escape(c, out);
 		} else {
@@ -451,6 +456,8 @@ static int shparse_ansi(struct shparse_ctx *c, struct shparse_word *w)
 		if (!cut)
 			r = shparse_put(c, w, out, n);
 	}
+	c->end = lim;
+	c->pos = close + 1;
 	return r;
 }
 
@@ -548,6 +555,36 @@ static bool shparse_array_prefix(const struct shparse_ctx *c,
 	return n > 0 && shparse_assign_len(c->s + w->start, n) == n;
 }
 
+/*
+ * name[..] in command position (or [..] at a word start in an array):
+ * bash reads the subscript as part of the word, blanks, # and all.
+ */
+static int shparse_subscript(struct shparse_ctx *c, struct shparse_word *w)
+{
+	size_t open = c->pos, d = 0;
+	int r = shparse_nest_enter(c->st, shparse_off(c, open));
+
+	if (r < 0)
+		return r;
+	w->dynamic = true;
+	while (r == 0) {
+		char ch = shparse_char(c, c->pos);
+
+		if (c->pos >= c->end) {
+			r = shparse_fail(c, open, "unclosed '['");
+		} else if (ch == '[' || ch == ']') {
+			c->pos++;
+			d = ch == '[' ? d + 1 : d - 1;
+			if (d == 0)
+				break;
+		} else {
+			r = shparse_param_char(c, w, ch, false);
+		}
+	}
+	shparse_nest_leave(c->st);
+	return r;
+}
+
 /* name=( words ): the words are lexed for the substitutions in them. */
 static int shparse_array(struct shparse_ctx *c, struct shparse_word *w)
 {
@@ -559,6 +596,8 @@ static int shparse_array(struct shparse_ctx *c, struct shparse_word *w)
 		return r;
 	w->dynamic = true;
 	c->pos++;
+	c->arg_pos = true;
+	c->array++;
 	while (r == 0) {
 		r = shparse_peek(c, &t);
 		if (r < 0)
@@ -575,6 +614,7 @@ static int shparse_array(struct shparse_ctx *c, struct shparse_word *w)
 		else
 			shparse_consume(c);
 	}
+	c->array--;
 	shparse_nest_leave(c->st);
 	return r;
 }
@@ -666,11 +706,23 @@ static int shparse_unquoted(struct shparse_ctx *c, struct shparse_wscan *ws,
 	return shparse_put(c, w, c->s + start, p - start);
 }
 
+/* Whether the "[" at c->pos opens a subscript that bash reads whole. */
+static bool shparse_subscript_at(const struct shparse_ctx *c,
+				 const struct shparse_word *w, bool cmdpos)
+{
+	size_t n = c->pos - w->start;
+
+	if (n == 0)
+		return c->array > 0;
+	return cmdpos && shparse_name_len(c->s + w->start, n) == n;
+}
+
 /*
- * Read one word at c->pos. Its value is kept after quote removal, or as
- * raw text when it has an expansion (w->dynamic).
+ * Read one word at c->pos (cmdpos: in command position). Its value is
+ * kept after quote removal, or as raw text when it has an expansion.
  */
-int shparse_word(struct shparse_ctx *c, struct shparse_word *w)
+int shparse_word(struct shparse_ctx *c, struct shparse_word *w,
+		 bool cmdpos)
 {
 	struct shparse_wscan ws = {w, false, 0, false};
 	int r = 0;
@@ -678,7 +730,9 @@ int shparse_word(struct shparse_ctx *c, struct shparse_word *w)
 	while (r == 0 && c->pos < c->end) {
 		char ch = c->s[c->pos];
 
-		if ((ch == '<' || ch == '>') &&
+		if (ch == '[' && shparse_subscript_at(c, w, cmdpos))
+			r = shparse_subscript(c, w);
+		else if ((ch == '<' || ch == '>') &&
 		    shparse_char(c, c->pos + 1) == '(')
 			r = shparse_procsub(c, w);
 		else if (ch == '(' && shparse_array_prefix(c, w))

@@ -206,11 +206,13 @@ static struct shparse_walk shparse_walk(struct shparse_ctx *c,
 {
 	struct shparse_walk ws = {1, false, false, false};
 	const char *a;
+	size_t off;
 
 	while (ws.i < cmd->argc && !ws.hidden) {
 		a = cmd->argv[ws.i];
-		if (a[0] == '-' && a[1] == '\0' && strcmp(sp->name, "env") == 0) {
-			ws.i++; /* "env -" is "env -i" */
+		/* "env -" is "env -i". */
+		if (strcmp(a, "-") == 0 && strcmp(sp->name, "env") == 0) {
+			ws.i++;
 			continue;
 		}
 		if (cmd->arg_dynamic[ws.i] || a[0] != '-' || a[1] == '\0')
@@ -218,11 +220,11 @@ static struct shparse_walk shparse_walk(struct shparse_ctx *c,
 		ws.i++;
 		if (strcmp(a, "--") == 0)
 			break;
+		off = cmd->arg_offset[ws.i - 1];
 		if (a[1] == '-')
-			shparse_long(c, sp, a + 2, cmd->arg_offset[ws.i - 1], &ws);
+			shparse_long(c, sp, a + 2, off, &ws);
 		else
-			shparse_short(c, sp, a + 1, cmd->arg_offset[ws.i - 1],
-				      &ws);
+			shparse_short(c, sp, a + 1, off, &ws);
 	}
 	if (ws.i > cmd->argc)
 		ws.i = cmd->argc;
@@ -461,8 +463,8 @@ static int shparse_eval(struct shparse_ctx *c, size_t idx)
 		return 0;
 	for (size_t k = i; k < cmd->argc; k++) {
 		if (cmd->arg_dynamic[k]) {
-			shparse_note(c->st, "eval of dynamic text at offset %zu",
-				     cmd->arg_offset[k]);
+			shparse_note(c->st, "eval of dynamic text at offset "
+				     "%zu", cmd->arg_offset[k]);
 			return 0;
 		}
 	}

@@ -64,6 +64,10 @@ class Daemon:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        log = self.log.read_text(errors="replace") if self.log.exists() else ""
+        for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+            if bad in log:
+                raise AssertionError(f"daemon reported {bad}:\n{log[-4000:]}")
 
     def request(self, method, path, body=None):
         """One HTTP request over the Unix socket; (status, parsed body)."""

@@ -36,6 +36,7 @@ def root(tmp_path, daemon):
                               input=stdin, capture_output=True, text=True,
                               env=full, timeout=timeout)
     run.etc = etc
+    run.cmd = lambda argv: bwrap_cmd(r, etc, tmp_path, argv)
     return run
 
 
@@ -223,3 +224,76 @@ def test_autostart_is_detached(root, daemon):
     assert pids
     for p in pids:
         os.kill(int(p), signal.SIGTERM)
+
+
+def test_interactive_shell_under_tmux(root, tmp_path):
+    import shlex
+    name = f"agentsh-{os.getpid()}"
+    cmd = " ".join(shlex.quote(a) for a in root.cmd(["bash", "--norc", "-i"]))
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/root", "TERM": "xterm"}
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y",
+                    "20", cmd], check=True, env=env)
+    try:
+        deadline = time.monotonic() + 10
+        screen = ""
+        sent = False
+        while time.monotonic() < deadline:
+            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", name],
+                                    capture_output=True, text=True).stdout
+            if not sent and screen.strip():
+                subprocess.run(["tmux", "send-keys", "-t", name,
+                                "echo interactive-$((6*7)); tty", "Enter"])
+                sent = True
+            if "interactive-42" in screen and "/dev/pts/" in screen:
+                break
+            time.sleep(0.1)
+        assert "interactive-42" in screen, screen
+        assert "/dev/pts/" in screen, screen
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+
+
+def test_session_shell_with_open_stdin(root):
+    """Like a Daytona session: stdin stays open, commands arrive over time."""
+    p = subprocess.Popen(root.cmd(["bash"]), stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env={"PATH": "/usr/bin:/bin", "HOME": "/root"})
+    try:
+        p.stdin.write("echo one\n")
+        p.stdin.flush()
+        assert p.stdout.readline() == "one\n"
+        time.sleep(0.7)  # longer than the read-ahead waits
+        p.stdin.write("echo two\n")
+        p.stdin.flush()
+        assert p.stdout.readline() == "two\n"
+        p.stdin.close()
+        assert p.wait(10) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+
+
+def cli(daemon, *args, stdin=None, cwd=None):
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/root",
+           "AGENTSH_SOCKET": str(daemon.sock), "NODE_ENV": "cli",
+           "AWS_SECRET_ACCESS_KEY": "AKIACLI"}
+    return subprocess.run([AGENTSH, *args], input=stdin, capture_output=True,
+                          text=True, env=env, cwd=cwd, timeout=60)
+
+
+def test_cli_exec_and_sessions(daemon, tmp_path):
+    r = cli(daemon, "exec", "c1", "--", "sh", "-c", "echo out; echo err >&2; exit 3",
+            cwd=tmp_path)
+    assert (r.returncode, r.stdout, r.stderr) == (3, "out\n", "err\n")
+    r = cli(daemon, "exec", "c1", "--", "sudo", "id")
+    assert r.returncode == 126 and "block-shell-escape" in r.stderr
+    r = cli(daemon, "exec", "c1", "--", "cat", stdin="through stdin")
+    assert r.stdout == "through stdin"
+    r = cli(daemon, "exec", "c1", "--", "env")
+    assert "NODE_ENV=cli" in r.stdout and "AKIACLI" not in r.stdout
+    r = cli(daemon, "exec", "--json", "c1", "--", "true")
+    assert json.loads(r.stdout)["result"]["exit_code"] == 0
+    r = cli(daemon, "session", "list")
+    assert r.stdout.startswith("c1\t")
+    assert cli(daemon, "session", "destroy", "c1").returncode == 0
+    assert cli(daemon, "session", "list").stdout == ""

@@ -6,7 +6,9 @@
  * after a random number of ids, drains the pipe, reopens the store (which
  * replays the journal), waits for it to load, and checks that every id it
  * received is in SQLite exactly once and that nothing was loaded twice.
- * Three rounds. Set AGENTSH_KILL9_SEED to replay a run.
+ * Three rounds, with journal segments of 64 MiB (no rotation), 1 MiB and
+ * 64 KiB (the kill also lands while segments are finished and removed).
+ * Set AGENTSH_KILL9_SEED to replay a run.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -32,8 +34,11 @@
 #define K9_ID_LEN 36 /* a UUID as text, the record size on the pipe */
 #define K9_PATH_MAX 4096
 
+static const size_t k9_segment[K9_ROUNDS] = {0, 1u << 20, 64u << 10};
+
 struct k9_round {
 	char root[K9_PATH_MAX], db[K9_PATH_MAX], jdir[K9_PATH_MAX];
+	size_t segment_max;
 	char (*ids)[K9_ID_LEN + 1];
 	long nids;
 };
@@ -41,7 +46,8 @@ struct k9_round {
 /* The child: emit until killed, reporting each id after it returns. */
 static void k9_child(const struct k9_round *k, int wfd)
 {
-	struct audit_opts o = {.sqlite_path = k->db, .journal_dir = k->jdir};
+	struct audit_opts o = {.sqlite_path = k->db, .journal_dir = k->jdir,
+			       .segment_max = k->segment_max};
 	struct audit *a = NULL;
 	char id[AUDIT_ID_MAX], path[64], fields[64], cmd[32];
 	struct audit_event ev = {.type = "command_policy",
@@ -192,9 +198,11 @@ static int k9_round(struct k9_round *k, long kill_at)
 	}
 	if (r == 0)
 		r = k9_verify(k, &rows);
-	printf("%s - kill after %ld ids: %ld ids received, %ld rows, %llu "
-	       "replayed from the journal after the kill, %llu bad lines\n",
-	       r == 0 ? "ok" : "not ok", kill_at, k->nids, rows,
+	printf("%s - segments of %zu KiB, kill after %ld ids: %ld ids "
+	       "received, %ld rows, %llu replayed from the journal after the "
+	       "kill, %llu bad lines\n", r == 0 ? "ok" : "not ok",
+	       (k->segment_max ? k->segment_max : 64u << 20) >> 10, kill_at,
+	       k->nids, rows,
 	       (unsigned long long)st.loaded,
 	       (unsigned long long)st.bad_lines);
 	nftw(k->root, k9_rm, 16, FTW_DEPTH | FTW_PHYS);
@@ -223,6 +231,7 @@ int main(void)
 		long kill_at = K9_KILL_MIN +
 			       random() % (K9_KILL_MAX - K9_KILL_MIN + 1);
 
+		k.segment_max = k9_segment[i];
 		failed += k9_round(&k, kill_at) != 0;
 	}
 	free(k.ids);

@@ -115,7 +115,8 @@ static void test_query(void **state)
 	get_expect("GET /q?name=%zz&limit=1&limit=2&name=ok HTTP/1.1\r\n\r\n",
 		   200, "limit=1|name=ok|flag=-|raw=name=%zz&limit=1&limit=2"
 		   "&name=ok");
-	get_expect("GET /q HTTP/1.1\r\n\r\n", 200, "limit=-|name=-|flag=-|raw=");
+	get_expect("GET /q HTTP/1.1\r\n\r\n", 200,
+		   "limit=-|name=-|flag=-|raw=");
 	get_expect("GET /q?name=%00 HTTP/1.1\r\n\r\n", 200,
 		   "limit=-|name=-|flag=-|raw=name=%00");
 }
@@ -168,7 +169,8 @@ static void test_keepalive_pipelining(void **state)
 
 	assert_int_equal(hc_open_tcp(&c, "127.0.0.1", srv.port), 0);
 	for (int i = 0; i < 2; i++) {
-		assert_int_equal(hc_sends(&c, "GET /hello HTTP/1.1\r\n\r\n"), 0);
+		assert_int_equal(hc_sends(&c, "GET /hello HTTP/1.1\r\n\r\n"),
+				 0);
 		assert_int_equal(hc_read_resp(&c, &r), 0);
 		assert_int_equal(r.status, 200);
 		assert_int_equal(hc_header(&r, "Connection", v, sizeof(v)), -1);
@@ -191,6 +193,57 @@ static void test_keepalive_pipelining(void **state)
 	assert_string_equal(v, "close");
 	hc_resp_free(&r);
 	assert_int_equal(hc_wait_closed(&c, 1000), 1);
+	hc_close(&c);
+}
+
+/* More pipelined requests than one read takes; answered in order. */
+static void test_pipeline_many(void **state)
+{
+	enum { N = 1000 };
+	static const char one[] = "GET /q?limit=%04d HTTP/1.1\r\n\r\n";
+	char *all = malloc(N * sizeof(one));
+	struct hc c;
+	struct hc_resp r;
+	size_t n = 0;
+	char want[64];
+
+	for (int i = 0; i < N; i++)
+		n += (size_t)snprintf(all + n, N * sizeof(one) - n, one, i);
+	assert_true(n > 16 * 1024);
+	assert_int_equal(hc_open_tcp(&c, "127.0.0.1", srv.port), 0);
+	assert_int_equal(hc_send(&c, all, n), 0);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(hc_read_resp(&c, &r), 0);
+		snprintf(want, sizeof(want), "limit=%04d|name=-|flag=-|"
+			 "raw=limit=%04d", i, i);
+		assert_string_equal(r.body, want);
+		hc_resp_free(&r);
+	}
+	hc_close(&c);
+	free(all);
+}
+
+/* One byte per write: every parser span is split across reads. */
+static void test_byte_by_byte(void **state)
+{
+	static const char req[] = "POST /echo?x=1 HTTP/1.1\r\nHost: h\r\n"
+		"X-Test: split\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+	struct hc c;
+	struct hc_resp r;
+	char v[32];
+
+	assert_int_equal(hc_open_tcp(&c, "127.0.0.1", srv.port), 0);
+	for (size_t i = 0; i < sizeof(req) - 1; i++) {
+		assert_int_equal(hc_send(&c, req + i, 1), 0);
+		usleep(200);
+	}
+	assert_int_equal(hc_read_resp(&c, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "abcde");
+	assert_int_equal(hc_header(&r, "X-Echo", v, sizeof(v)), 0);
+	assert_string_equal(v, "split");
+	hc_resp_free(&r);
 	hc_close(&c);
 }
 
@@ -285,6 +338,28 @@ static void test_limits(void **state)
 	get_expect("POST /echo HTTP/1.1\r\nContent-Length: 4097\r\n\r\n", 413,
 		   "Content Too Large\n");
 	get_expect("GET /hello HTTP/1.1\r\nExpect: magic\r\n\r\n", 417, NULL);
+}
+
+/* The body keeps coming after the 413: the answer still arrives. */
+static void test_413_body_in_flight(void **state)
+{
+	enum { BODY = 256 * 1024 };
+	struct hc c;
+	struct hc_resp r;
+	char *body = malloc(BODY);
+	char head[128];
+
+	memset(body, 'b', BODY);
+	snprintf(head, sizeof(head), "POST /echo HTTP/1.1\r\n"
+		 "Content-Length: %d\r\n\r\n", BODY);
+	assert_int_equal(hc_open_tcp(&c, "127.0.0.1", srv.port), 0);
+	assert_int_equal(hc_sends(&c, head), 0);
+	hc_send(&c, body, BODY); /* may fail once the server has closed */
+	assert_int_equal(hc_read_resp(&c, &r), 0);
+	assert_int_equal(r.status, 413);
+	hc_resp_free(&r);
+	hc_close(&c);
+	free(body);
 }
 
 static void test_expect_continue(void **state)
@@ -392,9 +467,12 @@ int main(void)
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_head),
 		cmocka_unit_test(test_keepalive_pipelining),
+		cmocka_unit_test(test_pipeline_many),
+		cmocka_unit_test(test_byte_by_byte),
 		cmocka_unit_test(test_http10),
 		cmocka_unit_test(test_chunked),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_413_body_in_flight),
 		cmocka_unit_test(test_expect_continue),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_big_response),

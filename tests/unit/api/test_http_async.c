@@ -87,6 +87,53 @@ static void test_idle_and_body_timeouts(void **state)
 	ts_stop(&t);
 }
 
+/* After a response, a slow next request gets the header timeout, not idle. */
+static void test_second_request_header_timeout(void **state)
+{
+	struct http_config cfg;
+	struct ts t;
+	struct hc c;
+	struct hc_resp r;
+	int64_t t0, dt;
+
+	ts_config(&cfg);
+	cfg.idle_timeout_ms = 3000;
+	cfg.header_timeout_ms = 300;
+	assert_int_equal(ts_start(&t, &cfg), 0);
+	assert_int_equal(hc_open_tcp(&c, "127.0.0.1", t.port), 0);
+	assert_int_equal(hc_sends(&c, "GET /hello HTTP/1.1\r\n\r\n"), 0);
+	assert_int_equal(hc_read_resp(&c, &r), 0);
+	hc_resp_free(&r);
+	usleep(500000); /* longer than the header timeout: idle is fine */
+	assert_int_equal(hc_sends(&c, "GET /hel"), 0);
+	t0 = hc_now_ms();
+	assert_int_equal(hc_wait_closed(&c, 2000), 1);
+	dt = hc_now_ms() - t0;
+	assert_true(dt >= 250 && dt < 1500);
+	hc_close(&c);
+	ts_stop(&t);
+}
+
+/* A client that never reads a large response is dropped. */
+static void test_write_timeout(void **state)
+{
+	struct http_config cfg;
+	struct ts t;
+	struct hc c;
+
+	ts_config(&cfg);
+	cfg.write_timeout_ms = 300;
+	assert_int_equal(ts_start(&t, &cfg), 0);
+	assert_int_equal(hc_open_tcp(&c, "127.0.0.1", t.port), 0);
+	assert_int_equal(hc_sends(&c, "GET /big HTTP/1.1\r\n\r\n"), 0);
+	usleep(100000);
+	assert_int_equal(ts_count(&t), 1);
+	usleep(700000);
+	assert_int_equal(ts_count(&t), 0);
+	hc_close(&c);
+	ts_stop(&t);
+}
+
 static void test_deferred(void **state)
 {
 	struct ts t;
@@ -121,6 +168,14 @@ static void test_deferred(void **state)
 	assert_int_equal(ts_wait(&ts_stats.holds_done, 3, 1000), 3);
 	assert_int_equal(atomic_load(&ts_stats.hold_rc), -EPIPE);
 	assert_int_equal(ts_count(&t), 0);
+	/* The same over the Unix socket. */
+	assert_int_equal(hc_open_unix(&c, t.sock), 0);
+	assert_int_equal(hc_sends(&c, "GET /hold?ms=300 HTTP/1.1\r\n\r\n"), 0);
+	usleep(50000);
+	hc_close(&c);
+	assert_int_equal(ts_wait(&ts_stats.aborts, 2, 1000), 2);
+	assert_int_equal(ts_wait(&ts_stats.holds_done, 4, 1000), 4);
+	assert_int_equal(atomic_load(&ts_stats.hold_rc), -EPIPE);
 	ts_stop(&t);
 }
 
@@ -463,6 +518,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slowloris),
 		cmocka_unit_test(test_idle_and_body_timeouts),
+		cmocka_unit_test(test_second_request_header_timeout),
+		cmocka_unit_test(test_write_timeout),
 		cmocka_unit_test(test_deferred),
 		cmocka_unit_test(test_sse),
 		cmocka_unit_test(test_sse_slow_reader),

@@ -226,8 +226,9 @@ static void test_sql_columns(void **state)
 	assert_int_equal(audit_sync(a, 5000), 0);
 	assert_int_equal(sqlite3_open(t.db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db,
-		"SELECT event_id, ts_unix_ns, session_id, command_id, type, pid,"
-		" policy_decision, effective_decision, policy_rule, path, domain,"
+		"SELECT event_id, ts_unix_ns, session_id, command_id, type,"
+		" pid, policy_decision, effective_decision, policy_rule, path,"
+		" domain,"
 		" remote, operation, payload_json, integrity_json FROM events",
 		-1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -437,7 +438,8 @@ static void test_replay_raw_lines(void **state)
 		"\"type\":\"file_open\",\"session_id\":\"r\",\"path\":\"/a\"}\n"
 		"this is not json\n"
 		"\n"
-		"{\"id\":\"raw-2\",\"timestamp\":\"2026-01-17T11:00:00.5+01:00\","
+		"{\"id\":\"raw-2\","
+		"\"timestamp\":\"2026-01-17T11:00:00.5+01:00\","
 		"\"type\":\"net_connect\",\"session_id\":\"r\","
 		"\"policy\":{\"decision\":\"deny\",\"rule\":\"r1\"}}\n"
 		"{\"id\":\"raw-3\",\"timestamp\":\"2026-01-17T10:0";
@@ -519,7 +521,7 @@ static void test_rotation(void **state)
 	o.batch_max = 7;
 	assert_int_equal(audit_open(&o, &a), 0);
 	for (int i = 0; i < 300; i++)
-		ta_emit(a, "file_read", "s", "allow", "/some/longer/path", NULL);
+		ta_emit(a, "file_read", "s", "allow", "/a/longer/path", NULL);
 	assert_int_equal(audit_sync(a, 10000), 0);
 	assert_int_equal(ta_segments(t.jdir), 1);
 	assert_int_equal(ta_count(t.db, NULL), 300);

@@ -155,7 +155,8 @@ static void test_events_query(void **state)
 	assert_int_equal(tc_lines(r.out), 10);
 	/* Newest first by default; the terminal escape is neutralised. */
 	assert_non_null(strstr(r.out, "file_open"));
-	assert_true(strstr(r.out, "file_open") < strstr(r.out, "command_policy"));
+	assert_true(strstr(r.out, "file_open") <
+		    strstr(r.out, "command_policy"));
 	assert_null(strchr(r.out, '\x1b'));
 	assert_non_null(strstr(r.out, "a|b\\x1b[31m"));
 	tc_free(&r);

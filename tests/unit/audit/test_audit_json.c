@@ -23,13 +23,15 @@ static int tj_parse(const char *line, struct audit_row *r, struct buf *sc)
 static void test_jline_ok(void **state)
 {
 	static const char line[] =
-		" {\"id\":\"e1\",\"timestamp\":\"2026-01-17T10:00:00.000000001Z\","
+		" {\"id\":\"e1\","
+		"\"timestamp\":\"2026-01-17T10:00:00.000000001Z\","
 		"\"type\":\"net_connect\",\"session_id\":\"s\\u00e9\","
 		"\"command_id\":\"c\",\"pid\":77,\"policy\":{\"decision\":"
 		"\"deny\",\"effective_decision\":\"deny\",\"rule\":\"r\\\"1\","
 		"\"approval\":{\"required\":false}},\"domain\":\"x.io\","
 		"\"remote\":\"1.2.3.4:443\",\"operation\":\"connect\","
-		"\"fields\":{\"a\":[1,2.5e3,-0,true,null,{\"b\":\"\\ud83d\\ude00\"}]},"
+		"\"fields\":{\"a\":[1,2.5e3,-0,true,null,"
+		"{\"b\":\"\\ud83d\\ude00\"}]},"
 		"\"path\":\"/p\"} \r";
 	struct audit_row r;
 	struct buf sc;
@@ -53,28 +55,25 @@ static void test_jline_ok(void **state)
 	buf_release(&sc);
 }
 
+/* An event line up to its last member (no closing brace). */
+#define TJ_HEAD "{\"id\":\"a\",\"type\":\"t\"," \
+		"\"timestamp\":\"2026-01-01T00:00:00Z\""
+#define TJ_TS(t) "{\"id\":\"a\",\"type\":\"t\",\"timestamp\":\"" t "\"}"
+#define TJ_ID(i) "{\"id\":" i ",\"type\":\"t\"," \
+		 "\"timestamp\":\"2026-01-01T00:00:00Z\"}"
+
 static void test_jline_bad(void **state)
 {
 	static const char *const bad[] = {
 		"", "{}", "[]", "null", "{\"id\":\"a\"}",
 		/* missing or unusable id, type or timestamp */
-		"{\"id\":\"\",\"type\":\"t\",\"timestamp\":\"2026-01-01T00:00:00Z\"}",
-		"{\"id\":\"a\",\"type\":\"t\",\"timestamp\":\"yesterday\"}",
-		"{\"id\":\"a\",\"type\":\"t\",\"timestamp\":\"2026-02-30T00:00:00Z\"}",
-		"{\"id\":1,\"type\":\"t\",\"timestamp\":\"2026-01-01T00:00:00Z\"}",
+		TJ_ID("\"\""), TJ_ID("1"), TJ_TS("yesterday"),
+		TJ_TS("2026-02-30T00:00:00Z"),
 		/* broken JSON */
-		"{\"id\":\"a\",\"type\":\"t\",\"timestamp\":\"2026-01-01T00:00:00Z\"",
-		"{\"id\":\"a\",\"type\":\"t\",\"timestamp\":\"2026-01-01T00:00:00Z\"}x",
-		"{\"id\":\"a\",\"type\":\"t\",\"timestamp\":\"2026-01-01T00:00:00Z\",}",
-		"{\"id\":\"a\x01\",\"type\":\"t\",\"timestamp\":\"2026-01-01T00:00:00Z\"}",
-		"{\"id\":\"a\xff\",\"type\":\"t\",\"timestamp\":\"2026-01-01T00:00:00Z\"}",
-		"{\"id\":\"a\\x\",\"type\":\"t\",\"timestamp\":\"2026-01-01T00:00:00Z\"}",
-		"{\"id\":\"a\",\"type\":\"t\",\"timestamp\":\"2026-01-01T00:00:00Z\","
-		"\"f\":01}",
-		"{\"id\":\"a\",\"type\":\"t\",\"timestamp\":\"2026-01-01T00:00:00Z\","
-		"\"f\":1.}",
-		"{\"id\":\"a\",\"type\":\"t\",\"timestamp\":\"2026-01-01T00:00:00Z\","
-		"\"f\":tru}",
+		TJ_HEAD, TJ_HEAD "}x", TJ_HEAD ",}",
+		TJ_ID("\"a\x01\""), TJ_ID("\"a\xff\""), TJ_ID("\"a\\x\""),
+		TJ_HEAD ",\"f\":01}", TJ_HEAD ",\"f\":1.}",
+		TJ_HEAD ",\"f\":tru}",
 	};
 	struct audit_row r;
 	struct buf sc;
@@ -129,6 +128,30 @@ static void test_jline_unicode(void **state)
 	buf_release(&sc);
 }
 
+/* Empty and over-long member names: skipped, never mistaken for ours. */
+static void test_jline_keys(void **state)
+{
+	static const char line[] =
+		"{\"\":1,\"id\":\"a\",\"type\":\"t\",\"timestamp\":"
+		"\"2026-01-01T00:00:00Z\",\"pathpathpathpathpathpathpathpath"
+		"pathpathpathpathpathpathpathpathpath\":\"x\",\"policy\":{\"\":"
+		"2,\"decisiondecisiondecisiondecisiondecisiondecisiondecision"
+		"decision\":\"y\"}}";
+	struct audit_row r;
+	struct buf sc, b;
+
+	(void)state;
+	assert_int_equal(tj_parse(line, &r, &sc), 0);
+	assert_null(r.path);
+	assert_null(r.decision);
+	assert_string_equal(r.type, "t");
+	buf_release(&sc);
+	buf_init(&b, 64);
+	assert_int_equal(audit_json_get(line, strlen(line), "", &b), 2);
+	assert_string_equal(b.data, "1");
+	buf_release(&b);
+}
+
 static void test_json_get(void **state)
 {
 	static const char j[] = "{\"a\":{\"b\":[1,{\"c\":2}],\"d\":\"x\\ny\"},"
@@ -152,7 +175,8 @@ static void test_json_get(void **state)
 
 static void test_json_check_minify(void **state)
 {
-	static const char obj[] = " {\n \"a b\" : [ 1 , \"x\\\" y\" ],\t\"c\":{} }\n";
+	static const char obj[] =
+		" {\n \"a b\" : [ 1 , \"x\\\" y\" ],\t\"c\":{} }\n";
 	struct buf b;
 
 	(void)state;
@@ -236,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_jline_bad),
 		cmocka_unit_test(test_jline_depth),
 		cmocka_unit_test(test_jline_unicode),
+		cmocka_unit_test(test_jline_keys),
 		cmocka_unit_test(test_json_get),
 		cmocka_unit_test(test_json_check_minify),
 		cmocka_unit_test(test_time),

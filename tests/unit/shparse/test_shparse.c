@@ -160,7 +160,7 @@ static const struct tcase cases[] = {
 	{"trap 'sudo rm x' EXIT; trap - INT", "trap sudo@1 rm@2^ trap", true,
 	 NULL},
 	{"trap \"$handler\" EXIT", "trap", false, "trap of dynamic text"},
-	{"bash -c 'echo \"' ; sudo x", "bash sudo x@1^", false,
+	{"bash -c 'echo \"' ; sudo x", "bash echo@1 sudo x@1^", false,
 	 "unterminated double quote"},
 	{"curl x | bash", "curl| bash|", false, "standard input"},
 	{"bash <<EOF\nsudo id\nEOF\n", "bash", false, "standard input"},
@@ -172,7 +172,22 @@ static const struct tcase cases[] = {
 	{"env -S \"sudo id\"", "env", false, "hides its command"},
 	{"alias ls=sudo\nls id", "alias ls", false, "alias"},
 	{"enable -f ./x.so foo", "enable", false, "enable -f"},
+	/* bash reads name[..] whole in command position: # is no comment. */
+	{"declare -A m; m[ # x ]=1; sudo id", "declare sudo id@1^", true,
+	 NULL},
+	{">/dev/null a[ # ]=1; sudo z", "sudo z@1^", true, NULL},
+	{"a=(1 [2 # 3]=x); sudo y", "sudo y@1^", true, NULL},
+	{"echo a[ # ]=1; sudo q", "echo", true, NULL},
+	{"cat <<EOF\nx\\\nEOF\necho no\nEOF\necho after", "cat echo",
+	 true, NULL},
+	{"cat <<EOF\nEO\\\nF\nsudo id", "cat sudo id@1^", true, NULL},
+	{"cat <<$'EOF'\nhi\nEOF\necho after", "cat echo", true, NULL},
+	{"cat < 6666241225<OF", "cat", true, NULL},
+	{"! ; echo x", "echo", true, NULL},
 	/* Syntax errors: the commands so far, and where it stopped. */
+	{"f() sudo id", "", false, "unexpected 'sudo' at offset 4"},
+	{"cat < 66<x", "cat", false, "unexpected 'redirection' at offset 8"},
+	{"cat <<#x\nsudo id\n#x", "cat", false, "without a delimiter"},
 	{"echo (", "", false, "unclosed '(' at offset 5"},
 	{"echo )", "echo", false, "unexpected ')' at offset 5"},
 	{"(echo a", "echo", false, "unclosed '(' at offset 0"},
@@ -371,8 +386,8 @@ static struct shparse_result *parse_free(char *script)
 
 static void test_limit_depth(void **state)
 {
-	static const char *const opens[] = {"$(", "(", "{ ", "`", "sudo ",
-					    "if x; then ", "\"$("};
+	static const char *const opens[] = {"$(", "(", "{ ", "sudo ", "${x:-",
+					    "if x; then ", "\"$(", "f() { "};
 	struct shparse_result *r;
 
 	(void)state;
@@ -393,6 +408,7 @@ static void test_limit_depth(void **state)
 static void test_limit_count(void **state)
 {
 	struct shparse_result *r;
+	char *line;
 
 	(void)state;
 	r = parse_free(repeat("a;", SHPARSE_MAX_COMMANDS + 10, ""));
@@ -408,8 +424,10 @@ static void test_limit_count(void **state)
 	assert_non_null(strstr(r->reason, "more than 4096 words"));
 	shparse_result_free(r);
 
-	r = parse_free(repeat("echo a a a a a a a a a a a a a a a a\n",
-			      SHPARSE_MAX_TOTAL_WORDS / 17 + 10, ""));
+	/* Commands of 100 words each, up to the limit on all words. */
+	line = repeat(" a", 100, "\n");
+	r = parse_free(repeat(line, SHPARSE_MAX_TOTAL_WORDS / 100 + 10, ""));
+	free(line);
 	assert_false(r->complete);
 	assert_non_null(strstr(r->reason, "too many words"));
 	shparse_result_free(r);
