@@ -97,7 +97,11 @@ int http_listen_tcp(struct http_server *srv, const char *hostport,
  * path that is not a socket gives -EEXIST. 0 or -errno.
  */
 int http_listen_unix(struct http_server *srv, const char *path, mode_t mode);
-/* Serve an already connected socket (socketpair, inherited fd). 0 or -errno. */
+/*
+ * Serve an already connected socket (socketpair, inherited fd); it is made
+ * non-blocking and owned by the server on success. 0, -EBUSY at
+ * max_conns, or -errno (the caller keeps fd).
+ */
 int http_server_adopt(struct http_server *srv, int fd);
 
 /*

@@ -102,7 +102,7 @@ static int http_on_url(llhttp_t *p, const char *at, size_t len)
 		return http_parse_fail(c, 414);
 	req->url_len += len;
 	if (buf_append(&req->raw, at, len) < 0)
-		return http_parse_fail(c, 414);
+		return http_parse_fail(c, 503);
 	return 0;
 }
 
@@ -111,7 +111,7 @@ static int http_on_url_complete(llhttp_t *p)
 	struct http_conn *c = p->data;
 
 	if (buf_putc(&c->req->raw, '\0') < 0)
-		return http_parse_fail(c, 414);
+		return http_parse_fail(c, 503);
 	return 0;
 }
 
@@ -126,7 +126,7 @@ static int http_hdr_take(struct http_conn *c, const char *at, size_t len)
 	if (req->headers_done)
 		return 0;
 	if (buf_append(&req->raw, at, len) < 0)
-		return http_parse_fail(c, 431);
+		return http_parse_fail(c, 503);
 	return 0;
 }
 

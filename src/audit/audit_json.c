@@ -542,7 +542,8 @@ static int audit_jfind(struct audit_jcur *c, const char *name, size_t n)
 			r = -EINVAL;
 			break;
 		}
-		if (klen == n && n < AUDIT_JKEY_MAX && memcmp(key, name, n) == 0)
+		if (klen == n && n < AUDIT_JKEY_MAX &&
+		    memcmp(key, name, n) == 0)
 			break; /* r == 1 */
 		if (audit_jvalue(c, 1) < 0) {
 			r = -EINVAL;

@@ -30,6 +30,7 @@ static const char cmd_events_help[] =
 "                         [--path-like P] [--domain-like P] [--text-like P]\n"
 "                         [--limit N] [--offset N] [--order asc|desc]\n"
 "                         [--json]\n"
+"    agentsh events tail SESSION_ID\n"
 "    agentsh events --help\n"
 "\n"
 "DESCRIPTION\n"
@@ -44,6 +45,10 @@ static const char cmd_events_help[] =
 "    Each line shows: time (UTC), type, effective decision, rule and\n"
 "    target (the path, the host and address, or the operation). Text\n"
 "    from the agent is printed with control characters escaped as \\xNN.\n"
+"\n"
+"    `events tail SESSION_ID` asks the running daemon (over its Unix\n"
+"    socket) for the session's events as they happen and prints each as\n"
+"    one JSON object per line until interrupted.\n"
 "\n"
 "OPTIONS\n"
 "    --db PATH          The database (also --db-path). Default:\n"
@@ -350,13 +355,9 @@ int cmd_events_run(int argc, char **argv, char **envp, FILE *out,
 	}
 	if (strcmp(sub, "query") == 0)
 		return cmd_ev_query(argc, argv, envp, out, err);
-	if (strcmp(sub, "tail") == 0) {
-		fputs("agentsh events: tail follows the daemon's live stream, "
-		      "which this build does not have yet; use `events "
-		      "query --order desc`\n", err);
-		return CMD_EV_USAGE;
-	}
-	return cmd_ev_usage(err, "unknown subcommand '%s'", sub);
+	/* main() sends "events tail" to the daemon client (cmd_client.c). */
+	return cmd_ev_usage(err, "unknown subcommand '%s' (query or tail)",
+			    sub);
 }
 
 int cmd_events(int argc, char **argv, char **envp)

@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_config.h"
 #include "cli/cmd_detect.h"
+#include "cli/cmd_events.h"
 #include "daemon/daemon.h"
 
 static const char main_help[] =
@@ -67,6 +68,10 @@ int main(int argc, char **argv, char **envp)
 		return cmd_session(argc - 1, argv + 1, envp);
 	if (strcmp(cmd, "events") == 0 && argc > 2 && strcmp(argv[2], "tail") == 0)
 		return cmd_events_tail(argc - 1, argv + 1, envp);
+	if (strcmp(cmd, "events") == 0)
+		return cmd_events(argc - 1, argv + 1, envp);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(argc - 1, argv + 1, envp);
 	if (strcmp(cmd, "detect") == 0)
 		return cmd_detect(argc - 1, argv + 1, envp);
 	if (strcmp(cmd, "server") == 0)

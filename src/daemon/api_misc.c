@@ -81,21 +81,16 @@ static int search_row(void *arg, const struct audit_row *r)
 	return buf_append(&q->b, r->json, r->json_len) < 0;
 }
 
+/* "1h" (that long ago) or an RFC 3339 time; 0 = open, -1 = invalid. */
 static int64_t since_arg(const char *s)
 {
-	int64_t ms;
+	int64_t ms, ns;
 	struct timespec now;
-
-	struct tm tm;
-	const char *end;
 
 	if (s == NULL)
 		return 0;
-	if (str_duration_ms(s, &ms) < 0) { /* an RFC 3339 time, UTC */
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-		return end ? (int64_t)timegm(&tm) * 1000000000 : -1;
-	}
+	if (str_duration_ms(s, &ms) < 0)
+		return audit_time_parse(s, strlen(s), &ns) == 0 ? ns : -1;
 	clock_gettime(CLOCK_REALTIME, &now);
 	return ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 - ms) * 1000000;
 }
@@ -137,6 +132,11 @@ static void search(struct http_req *req, void *arg)
 	q.text_like = http_req_query(req, "text_like");
 	q.since_ns = since_arg(http_req_query(req, "since"));
 	q.until_ns = since_arg(http_req_query(req, "until"));
+	if (q.since_ns < 0 || q.until_ns < 0) {
+		daemon_error(req, 400, "since/until: use a duration (1h) or an "
+			     "RFC 3339 time");
+		return;
+	}
 	q.limit = query_int(req, "limit", 200);
 	q.offset = query_int(req, "offset", 0);
 	q.desc = http_req_query(req, "order") &&

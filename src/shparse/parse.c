@@ -1,4 +1,4 @@
-/* The grammar: lists, pipelines, simple and compound commands. */
+/* The grammar: lists, pipelines and simple commands. */
 #include "shparse/shparse_int.h"
 
 #include <stdint.h>
@@ -6,9 +6,6 @@
 
 #define SHPARSE_N(a) (sizeof(a) / sizeof((a)[0]))
 
-typedef int (*shparse_fn)(struct shparse_ctx *c);
-
-static int shparse_command(struct shparse_ctx *c);
 static int shparse_andor(struct shparse_ctx *c);
 
 /* The stop bit of each reserved word that ends a list. */
@@ -26,7 +23,7 @@ static unsigned shparse_stop_word(const struct shparse_tok *t)
 	return t->kind == SHPARSE_TK_WORD ? shparse_kw_stop[t->kw] : 0;
 }
 
-static bool shparse_at_stop(const struct shparse_tok *t, unsigned stop)
+bool shparse_at_stop(const struct shparse_tok *t, unsigned stop)
 {
 	switch (t->kind) {
 	case SHPARSE_TK_EOF:
@@ -42,7 +39,7 @@ static bool shparse_at_stop(const struct shparse_tok *t, unsigned stop)
 	}
 }
 
-static int shparse_newlines(struct shparse_ctx *c)
+int shparse_newlines(struct shparse_ctx *c)
 {
 	struct shparse_tok *t;
 	int r;
@@ -54,7 +51,7 @@ static int shparse_newlines(struct shparse_ctx *c)
 }
 
 /* Consume the peeked token; its offset. */
-static size_t shparse_open(struct shparse_ctx *c)
+size_t shparse_open(struct shparse_ctx *c)
 {
 	size_t off = c->peek.off;
 
@@ -109,9 +106,9 @@ int shparse_list(struct shparse_ctx *c, unsigned stop)
 }
 
 /* A list, then its closing token. */
-static int shparse_list_to(struct shparse_ctx *c, unsigned stop,
-			   enum shparse_tk kind, enum shparse_kw kw,
-			   const char *opener, size_t open)
+int shparse_list_to(struct shparse_ctx *c, unsigned stop,
+		    enum shparse_tk kind, enum shparse_kw kw,
+		    const char *opener, size_t open)
 {
 	int r = shparse_list(c, stop);
 
@@ -121,15 +118,15 @@ static int shparse_list_to(struct shparse_ctx *c, unsigned stop,
 }
 
 /* A list ended by the reserved word kw. */
-static int shparse_list_kw(struct shparse_ctx *c, enum shparse_kw kw,
-			   const char *opener, size_t open)
+int shparse_list_kw(struct shparse_ctx *c, enum shparse_kw kw,
+		    const char *opener, size_t open)
 {
 	return shparse_list_to(c, shparse_kw_stop[kw], SHPARSE_TK_WORD, kw,
 			       opener, open);
 }
 
-static int shparse_expect_kw(struct shparse_ctx *c, enum shparse_kw kw,
-			     const char *opener, size_t open)
+int shparse_expect_kw(struct shparse_ctx *c, enum shparse_kw kw,
+		      const char *opener, size_t open)
 {
 	return shparse_expect(c, SHPARSE_TK_WORD, kw, opener, open);
 }
@@ -201,28 +198,6 @@ static int shparse_redirs(struct shparse_ctx *c)
 	while ((r = shparse_peek(c, &t)) == 0 &&
 	       (t->kind == SHPARSE_TK_REDIR || t->kind == SHPARSE_TK_HEREDOC))
 		r = shparse_redir(c);
-	return r;
-}
-
-static shparse_fn shparse_compound(const struct shparse_tok *t);
-
-/* A function body: optional newlines, then a compound command. */
-static int shparse_body(struct shparse_ctx *c, size_t open)
-{
-	struct shparse_tok *t;
-	int r = shparse_nest_enter(c->st, shparse_off(c, open));
-
-	if (r < 0)
-		return r;
-	r = shparse_newlines(c);
-	if (r == 0)
-		r = shparse_peek(c, &t);
-	if (r == 0 && shparse_compound(t) == NULL &&
-	    t->kind != SHPARSE_TK_LPAREN && t->kind != SHPARSE_TK_DLPAREN)
-		r = shparse_unexpected(c, t);
-	if (r == 0)
-		r = shparse_command(c);
-	shparse_nest_leave(c->st);
 	return r;
 }
 
@@ -339,11 +314,11 @@ static int shparse_prefix(struct shparse_ctx *c, bool *timed, bool *bang)
 	}
 }
 
-static bool shparse_starts_command(const struct shparse_tok *t)
+/* "time" or "!" may stand alone before these (as in bash). */
+static bool shparse_ends_empty(const struct shparse_tok *t)
 {
-	return t->kind == SHPARSE_TK_WORD || t->kind == SHPARSE_TK_LPAREN ||
-	       t->kind == SHPARSE_TK_DLPAREN || t->kind == SHPARSE_TK_REDIR ||
-	       t->kind == SHPARSE_TK_HEREDOC;
+	return t->kind == SHPARSE_TK_EOF || t->kind == SHPARSE_TK_NEWLINE ||
+	       t->kind == SHPARSE_TK_SEMI;
 }
 
 /* Commands under "time" run one level deeper, as its arguments. */
@@ -370,7 +345,7 @@ static int shparse_pipeline(struct shparse_ctx *c)
 	/* "time" and "!" may stand alone. */
 	if (r == 0 && (timed || bang))
 		r = shparse_peek(c, &t);
-	while (r == 0 && (t == NULL || shparse_starts_command(t))) {
+	while (r == 0 && (t == NULL || !shparse_ends_empty(t))) {
 		r = shparse_command(c);
 		count++;
 		if (r == 0)
@@ -409,355 +384,21 @@ static int shparse_andor(struct shparse_ctx *c)
 	}
 }
 
-static int shparse_subshell(struct shparse_ctx *c)
+int shparse_command(struct shparse_ctx *c)
 {
-	size_t open = shparse_open(c);
-
-	return shparse_list_to(c, SHPARSE_ST_RPAREN, SHPARSE_TK_RPAREN,
-			       SHPARSE_KW_NONE, "(", open);
-}
-
-/* "(( .. ))", or two subshells when it does not close as arithmetic. */
-static int shparse_dparen(struct shparse_ctx *c)
-{
-	size_t open = shparse_open(c);
-	size_t e = shparse_arith_end(c, open + 2, '(', ')', true);
-	int r;
-
-	if (e == SIZE_MAX) {
-		c->pos = open + 1;
-		return shparse_list_to(c, SHPARSE_ST_RPAREN, SHPARSE_TK_RPAREN,
-				       SHPARSE_KW_NONE, "(", open);
-	}
-	r = shparse_scan_body(c, open + 2, e - 2, false);
-	c->pos = e;
-	return r;
-}
-
-static int shparse_group(struct shparse_ctx *c)
-{
-	size_t open = shparse_open(c);
-
-	return shparse_list_kw(c, SHPARSE_KW_RBRACE, "{",
-			       open);
-}
-
-static int shparse_if(struct shparse_ctx *c)
-{
-	size_t open = shparse_open(c);
-	unsigned stop = SHPARSE_ST_ELIF | SHPARSE_ST_ELSE | SHPARSE_ST_FI;
+	shparse_fn fn;
 	struct shparse_tok *t;
-	int r = shparse_list_kw(c, SHPARSE_KW_THEN, "if", open);
+	int r = shparse_peek(c, &t);
 
-	while (r == 0) {
-		r = shparse_list(c, stop);
-		if (r == 0)
-			r = shparse_peek(c, &t);
-		if (r < 0)
-			return r;
-		if (shparse_tok_is(t, SHPARSE_KW_ELIF)) {
-			shparse_consume(c);
-			r = shparse_list_kw(c, SHPARSE_KW_THEN, "if", open);
-			continue;
-		}
-		if (shparse_tok_is(t, SHPARSE_KW_ELSE)) {
-			shparse_consume(c);
-			r = shparse_list(c, SHPARSE_ST_FI);
-		}
-		break;
-	}
-	if (r == 0)
-		r = shparse_expect_kw(c, SHPARSE_KW_FI, "if", open);
-	return r;
-}
-
-static int shparse_while(struct shparse_ctx *c)
-{
-	bool w = shparse_tok_is(&c->peek, SHPARSE_KW_WHILE);
-	const char *name = w ? "while" : "until";
-	size_t open = shparse_open(c);
-	int r = shparse_list_kw(c, SHPARSE_KW_DO, name,
-				open);
-
-	if (r == 0)
-		r = shparse_list_kw(c, SHPARSE_KW_DONE, name, open);
-	return r;
-}
-
-/* "for ((init; cond; step))". */
-static int shparse_for_arith(struct shparse_ctx *c)
-{
-	size_t open = c->peek.off;
-	size_t e = shparse_arith_end(c, open + 2, '(', ')', true);
-	int r;
-
-	if (e == SIZE_MAX)
-		return shparse_fail(c, open, "unclosed '(('");
-	shparse_consume(c);
-	r = shparse_scan_body(c, open + 2, e - 2, false);
-	c->pos = e;
-	return r;
-}
-
-/* After "for name": an optional "in words" ended by ; or a newline. */
-static int shparse_for_in(struct shparse_ctx *c)
-{
-	struct shparse_tok *t;
-	int r = shparse_newlines(c);
-
-	if (r == 0)
-		r = shparse_peek(c, &t);
 	if (r < 0)
 		return r;
-	if (t->kind == SHPARSE_TK_SEMI) {
-		shparse_consume(c);
-		return 0;
-	}
-	if (!shparse_tok_is(t, SHPARSE_KW_IN))
-		return 0;
-	shparse_consume(c);
-	while ((r = shparse_peek(c, &t)) == 0 && t->kind == SHPARSE_TK_WORD)
-		shparse_consume(c);
-	if (r < 0)
-		return r;
-	if (t->kind != SHPARSE_TK_SEMI && t->kind != SHPARSE_TK_NEWLINE)
+	fn = shparse_compound(t);
+	if (fn == NULL && (shparse_stop_word(t) != 0 ||
+			   shparse_tok_is(t, SHPARSE_KW_DRBRACK) ||
+			   (t->kind != SHPARSE_TK_WORD &&
+			    t->kind != SHPARSE_TK_REDIR &&
+			    t->kind != SHPARSE_TK_HEREDOC)))
 		return shparse_unexpected(c, t);
-	shparse_consume(c);
-	return 0;
-}
-
-/* The body of for and select: "do list done" or "{ list }". */
-static int shparse_do(struct shparse_ctx *c, size_t open)
-{
-	struct shparse_tok *t;
-	int r = shparse_peek(c, &t);
-
-	if (r == 0 && t->kind == SHPARSE_TK_SEMI)
-		shparse_consume(c);
-	if (r == 0)
-		r = shparse_newlines(c);
-	if (r == 0)
-		r = shparse_peek(c, &t);
-	if (r < 0)
-		return r;
-	if (shparse_tok_is(t, SHPARSE_KW_LBRACE)) {
-		shparse_consume(c);
-		return shparse_list_kw(c, SHPARSE_KW_RBRACE, "{", open);
-	}
-	r = shparse_expect_kw(c, SHPARSE_KW_DO, "for", open);
-	if (r == 0)
-		r = shparse_list_kw(c, SHPARSE_KW_DONE, "for", open);
-	return r;
-}
-
-static int shparse_for(struct shparse_ctx *c)
-{
-	size_t open = shparse_open(c);
-	struct shparse_tok *t;
-	int r = shparse_peek(c, &t);
-
-	if (r < 0)
-		return r;
-	if (t->kind == SHPARSE_TK_DLPAREN) {
-		r = shparse_for_arith(c);
-	} else if (t->kind == SHPARSE_TK_WORD) {
-		shparse_consume(c);
-		r = shparse_for_in(c);
-	} else {
-		return shparse_unexpected(c, t);
-	}
-	if (r == 0)
-		r = shparse_do(c, open);
-	return r;
-}
-
-/* "[(] pattern [| pattern]... ) list [;; or ;& or ;;&]". */
-static int shparse_case_item(struct shparse_ctx *c)
-{
-	struct shparse_tok *t;
-	int r = shparse_peek(c, &t);
-
-	if (r == 0 && t->kind == SHPARSE_TK_LPAREN) {
-		shparse_consume(c);
-		r = shparse_peek(c, &t);
-	}
-	while (r == 0) {
-		if (t->kind != SHPARSE_TK_WORD)
-			return shparse_unexpected(c, t);
-		shparse_consume(c);
-		r = shparse_peek(c, &t);
-		if (r < 0 || t->kind == SHPARSE_TK_RPAREN)
-			break;
-		if (t->kind != SHPARSE_TK_PIPE)
-			return shparse_unexpected(c, t);
-		shparse_consume(c);
-		r = shparse_peek(c, &t);
-	}
-	if (r < 0)
-		return r;
-	shparse_consume(c);
-	c->casepat = false;
-	r = shparse_list(c, SHPARSE_ST_DSEMI | SHPARSE_ST_ESAC);
-	if (r == 0)
-		r = shparse_peek(c, &t);
-	if (r == 0 && t->kind == SHPARSE_TK_DSEMI)
-		shparse_consume(c);
-	return r;
-}
-
-static int shparse_case(struct shparse_ctx *c)
-{
-	size_t open = shparse_open(c);
-	struct shparse_tok *t;
-	int r = shparse_peek(c, &t);
-
-	if (r < 0)
-		return r;
-	if (t->kind != SHPARSE_TK_WORD)
-		return shparse_unexpected(c, t);
-	shparse_consume(c);
-	r = shparse_newlines(c);
-	if (r == 0)
-		r = shparse_expect_kw(c, SHPARSE_KW_IN, "case", open);
-	for (;;) {
-		c->casepat = true;
-		if (r == 0)
-			r = shparse_newlines(c);
-		if (r == 0)
-			r = shparse_peek(c, &t);
-		if (r < 0)
-			break;
-		if (shparse_tok_is(t, SHPARSE_KW_ESAC)) {
-			shparse_consume(c);
-			break;
-		}
-		if (t->kind == SHPARSE_TK_EOF) {
-			r = shparse_fail(c, open, "unclosed 'case'");
-			break;
-		}
-		r = shparse_case_item(c);
-	}
-	c->casepat = false;
-	return r;
-}
-
-/* "function name [()] body". */
-static int shparse_function(struct shparse_ctx *c)
-{
-	size_t open = shparse_open(c), paren;
-	struct shparse_tok *t;
-	int r = shparse_peek(c, &t);
-
-	if (r < 0)
-		return r;
-	if (t->kind != SHPARSE_TK_WORD)
-		return shparse_unexpected(c, t);
-	shparse_consume(c);
-	r = shparse_peek(c, &t);
-	if (r == 0 && t->kind == SHPARSE_TK_LPAREN) {
-		paren = shparse_open(c);
-		r = shparse_expect(c, SHPARSE_TK_RPAREN, SHPARSE_KW_NONE, "(",
-				   paren);
-	}
-	if (r == 0)
-		r = shparse_body(c, open);
-	return r;
-}
-
-/* "[[ .. ]]": only the substitutions in its words run. */
-static int shparse_cond(struct shparse_ctx *c)
-{
-	size_t open = shparse_open(c);
-	struct shparse_tok *t;
-	bool end;
-	int r;
-
-	for (;;) {
-		r = shparse_peek(c, &t);
-		if (r < 0)
-			return r;
-		if (t->kind == SHPARSE_TK_EOF)
-			return shparse_fail(c, open, "unclosed '[['");
-		end = shparse_tok_is(t, SHPARSE_KW_DRBRACK);
-		shparse_consume(c);
-		if (end)
-			return 0;
-	}
-}
-
-static int shparse_coproc(struct shparse_ctx *c);
-
-/* The function that reads the compound command t starts, or NULL. */
-static shparse_fn shparse_compound(const struct shparse_tok *t)
-{
-	if (t->kind != SHPARSE_TK_WORD)
-		return NULL;
-	switch (t->kw) {
-	case SHPARSE_KW_IF:
-		return shparse_if;
-	case SHPARSE_KW_WHILE:
-	case SHPARSE_KW_UNTIL:
-		return shparse_while;
-	case SHPARSE_KW_FOR:
-	case SHPARSE_KW_SELECT:
-		return shparse_for;
-	case SHPARSE_KW_CASE:
-		return shparse_case;
-	case SHPARSE_KW_FUNCTION:
-		return shparse_function;
-	case SHPARSE_KW_LBRACE:
-		return shparse_group;
-	case SHPARSE_KW_DLBRACK:
-		return shparse_cond;
-	case SHPARSE_KW_COPROC:
-		return shparse_coproc;
-	default:
-		return NULL;
-	}
-}
-
-/* "coproc [NAME] command"; NAME only before a compound command. */
-static int shparse_coproc(struct shparse_ctx *c)
-{
-	struct shparse_tok *t;
-	size_t p;
-	int r;
-
-	shparse_open(c);
-	r = shparse_peek(c, &t);
-	if (r < 0)
-		return r;
-	p = c->pos;
-	while (p < c->end && (c->s[p] == ' ' || c->s[p] == '\t'))
-		p++;
-	if (t->kind == SHPARSE_TK_WORD && shparse_compound(t) == NULL &&
-	    (shparse_char(c, p) == '(' ||
-	     (shparse_char(c, p) == '{' && (shparse_char(c, p + 1) == ' ' ||
-					    shparse_char(c, p + 1) == '\n'))))
-		shparse_consume(c);
-	return shparse_command(c);
-}
-
-static int shparse_command(struct shparse_ctx *c)
-{
-	shparse_fn fn = NULL;
-	struct shparse_tok *t;
-	int r = shparse_peek(c, &t);
-
-	if (r < 0)
-		return r;
-	if (t->kind == SHPARSE_TK_WORD) {
-		fn = shparse_compound(t);
-		if (fn == NULL && shparse_stop_word(t) != 0)
-			return shparse_unexpected(c, t);
-	} else if (t->kind == SHPARSE_TK_LPAREN) {
-		fn = shparse_subshell;
-	} else if (t->kind == SHPARSE_TK_DLPAREN) {
-		fn = shparse_dparen;
-	} else if (t->kind != SHPARSE_TK_REDIR &&
-		   t->kind != SHPARSE_TK_HEREDOC) {
-		return shparse_unexpected(c, t);
-	}
 	if (fn == NULL)
 		return shparse_simple(c);
 	r = shparse_nest_enter(c->st, shparse_off(c, t->off));

@@ -165,9 +165,25 @@ size_t shparse_arith_end(const struct shparse_ctx *c, size_t p, char open,
 			 char close, bool dbl);
 
 /* parse.c */
+typedef int (*shparse_fn)(struct shparse_ctx *c);
+bool shparse_at_stop(const struct shparse_tok *t, unsigned stop);
+int shparse_newlines(struct shparse_ctx *c);
+size_t shparse_open(struct shparse_ctx *c);
 int shparse_list(struct shparse_ctx *c, unsigned stop);
+int shparse_list_to(struct shparse_ctx *c, unsigned stop,
+		    enum shparse_tk kind, enum shparse_kw kw,
+		    const char *opener, size_t open);
+int shparse_list_kw(struct shparse_ctx *c, enum shparse_kw kw,
+		    const char *opener, size_t open);
+int shparse_expect_kw(struct shparse_ctx *c, enum shparse_kw kw,
+		      const char *opener, size_t open);
 int shparse_nested(struct shparse_ctx *c, enum shparse_tk close,
 		   enum shparse_kw kw, const char *opener, size_t open);
+int shparse_command(struct shparse_ctx *c);
+
+/* compound.c */
+shparse_fn shparse_compound(const struct shparse_tok *t);
+int shparse_body(struct shparse_ctx *c, size_t open);
 
 /* wrap.c */
 int shparse_wrap(struct shparse_ctx *c, size_t idx);

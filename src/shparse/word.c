@@ -202,14 +202,17 @@ int shparse_scan_body(struct shparse_ctx *c, size_t start, size_t end,
 	struct shparse_word w;
 	size_t pos = c->pos, lim = c->end;
 	bool was = c->st->stopped;
-	int r = 0;
+	int r = shparse_nest_enter(c->st, shparse_off(c, start));
 
+	if (r < 0)
+		return r;
 	shparse_word_init(&w, start);
 	c->pos = start;
 	c->end = end;
 	while (r == 0 && c->pos < c->end)
 		r = shparse_dq_char(c, &w, c->s[c->pos], true);
 	buf_release(&w.val);
+	shparse_nest_leave(c->st);
 	if (c->have_peek)
 		shparse_consume(c);
 	c->pos = pos;
