@@ -340,6 +340,10 @@ static int shparse_pipeline(struct shparse_ctx *c)
 	int r = shparse_prefix(c, &timed, &bang);
 
 	inner = c->st->res->n;
+	if (r == 0 && timed)
+		r = shparse_nest_enter(c->st, shparse_off(c, c->pos));
+	if (r < 0)
+		return r;
 	if (timed)
 		c->depth++;
 	/* "time" and "!" may stand alone. */
@@ -357,8 +361,10 @@ static int shparse_pipeline(struct shparse_ctx *c)
 		r = shparse_newlines(c);
 		t = NULL;
 	}
-	if (timed)
+	if (timed) {
 		shparse_untime(c, inner);
+		shparse_nest_leave(c->st);
+	}
 	if (count > 1)
 		shparse_mark(c, start, false);
 	return r;
