@@ -16,6 +16,7 @@
 #include "daemon/exec.h"
 #include "daemon/ident.h"
 #include "daemon/precheck.h"
+#include "limits/limits.h"
 
 #define XEXEC_ARGS_MAX 4096   /* argv entries of one command */
 #define XEXEC_ENV_MAX 4096    /* variables given in a request */
@@ -31,6 +32,7 @@ struct xrun {
 	size_t argc;
 	struct precheck pc;
 	struct exec_run *run;
+	struct limits_cmd *cg; /* the command's cgroups, when limits apply */
 };
 
 static void xrun_free(struct xrun *x)
@@ -41,6 +43,7 @@ static void xrun_free(struct xrun *x)
 	policy_env_free(x->env);
 	json_object_put(x->request);
 	precheck_release(&x->pc);
+	limits_cmd_free(x->cg);
 	free(x);
 }
 
@@ -157,13 +160,42 @@ static int xrun_env(struct xrun *x, const struct policy_cmd_rule *rule,
 	return r;
 }
 
+static void xrun_event(struct xrun *x, const char *type, const char *fields);
+
 /* Run in the child before exec: the same marker the shim installs. */
 static int xrun_attach(void *arg, pid_t pid)
 {
 	struct xrun *x = arg;
 
 	session_add_root(x->s, pid);
-	return 0;
+	return x->cg ? limits_cmd_attach(x->cg, pid) : 0;
+}
+
+/* Cgroups for the policy's memory, cpu and pids limits, where the machine
+ * has them (agentsh detect says which); without any, none are made. */
+static void xrun_limits(struct xrun *x)
+{
+	const struct policy_limits *l = &policy_source(x->s->policy)->limits;
+	struct policy_limits eff;
+	char name[LIMITS_NAME_MAX];
+	unsigned dropped;
+
+	if (l->max_memory_mb < 0 && l->cpu_quota_percent < 0 && l->pids_max < 0)
+		return;
+	/* Probed on first use, so that start-up stays in milliseconds. */
+	if (x->d->limits == NULL && !x->d->limits_probed) {
+		x->d->limits_probed = true;
+		if (limits_probe(&x->d->limits) < 0)
+			x->d->limits = NULL;
+	}
+	if (x->d->limits == NULL)
+		return;
+	dropped = limits_filter(x->d->limits, l, &eff);
+	snprintf(name, sizeof(name), "agentsh/%s/%s", x->s->id, x->id);
+	if (limits_cmd_new(x->d->limits, name, &eff, &x->cg) < 0)
+		x->cg = NULL;
+	if (dropped || x->cg == NULL)
+		xrun_event(x, "resource_limit_unavailable", NULL);
 }
 
 static void jkey(struct buf *b, const char *k, bool first)
@@ -224,8 +256,9 @@ static void xrun_result(struct buf *b, const struct exec_result *res,
 {
 	jkey(b, "result", false);
 	buf_printf(b, "{\"exit_code\":%d", res ? res->exit_code : 126);
-	jstrn(b, "stdout", res ? res->out.data : "", res ? res->out.len : 0);
-	jstrn(b, "stderr", res ? res->err.data : err_msg,
+	jstrn(b, "stdout", res && res->out.data ? res->out.data : "",
+	      res ? res->out.len : 0);
+	jstrn(b, "stderr", !res ? err_msg : res->err.data ? res->err.data : "",
 	      res ? res->err.len : strlen(err_msg));
 	buf_printf(b, ",\"stdout_truncated\":%s,\"stderr_truncated\":%s,"
 		   "\"stdout_total_bytes\":%llu,\"stderr_total_bytes\":%llu,"
@@ -264,12 +297,19 @@ static void xrun_respond(struct xrun *x, int status,
 	buf_puts(&b, req);
 	xrun_result(&b, res, &x->pc, err_code, err_msg ? err_msg : "");
 	xrun_events(&b, &x->pc, blocked);
-	if (res)
+	if (res) {
+		struct limits_stats ls = {.memory_peak_bytes = -1};
+		if (x->cg)
+			limits_cmd_stats(x->cg, &ls);
 		buf_printf(&b, ",\"resources\":{\"cpu_user_ms\":%ld,"
-			   "\"cpu_system_ms\":%ld,\"memory_peak_kb\":%ld}",
+			   "\"cpu_system_ms\":%ld,\"memory_peak_kb\":%ld,"
+			   "\"oom_killed\":%s}",
 			   res->ru.ru_utime.tv_sec * 1000 + res->ru.ru_utime.tv_usec / 1000,
 			   res->ru.ru_stime.tv_sec * 1000 + res->ru.ru_stime.tv_usec / 1000,
-			   res->ru.ru_maxrss);
+			   ls.memory_peak_bytes >= 0 ? (long)(ls.memory_peak_bytes / 1024) :
+						       res->ru.ru_maxrss,
+			   ls.oom_killed ? "true" : "false");
+	}
 	xrun_guidance(&b, &x->pc, blocked, code);
 	buf_putc(&b, '}');
 	http_resp_json(x->req, status, &b);
@@ -458,6 +498,7 @@ static int xrun_start(struct xrun *x)
 	rq.attach = xrun_attach;
 	rq.attach_arg = x;
 	rq.child_setup = marker_install;
+	xrun_limits(x);
 	r = exec_start(x->d->loop, &rq, xrun_done, xrun_chunk, x, &x->run);
 	if (r == 0) {
 		x->s->commands++;

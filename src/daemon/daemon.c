@@ -20,6 +20,7 @@
 #include "common/proto.h"
 #include "common/str.h"
 #include "daemon/ident.h"
+#include "limits/limits.h"
 
 #define DAEMON_SHUTDOWN_GRACE_MS 2000
 
@@ -326,6 +327,7 @@ static void daemon_stop(struct daemon *d)
 	if (d->sigfd > 0)
 		close(d->sigfd);
 	loop_free(d->loop);
+	limits_env_free(d->limits);
 	config_free(d->cfg);
 	for (size_t i = 0; d->env && d->env[i]; i++)
 		free(d->env[i]);

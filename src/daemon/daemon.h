@@ -13,6 +13,7 @@
 
 struct audit;
 struct audit_event;
+struct limits_env;
 struct json_object;
 
 #define DAEMON_API_KEYS_MAX 64
@@ -47,6 +48,8 @@ struct daemon {
 	size_t nkeys;
 	int sigfd;
 	struct loop_timer *reaper;
+	struct limits_env *limits; /* what cgroup limits this machine has */
+	bool limits_probed;
 };
 
 /* Role of the caller of req; *own is its session for ROLE_SANDBOX. */

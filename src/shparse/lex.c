@@ -54,7 +54,7 @@ static int shparse_lex(struct shparse_ctx *c, struct shparse_tok *t);
 /* The reserved word that raw text (n bytes, unquoted) would be. */
 static enum shparse_kw shparse_keyword(const char *raw, size_t n)
 {
-	if (n > SHPARSE_KW_LEN_MAX)
+	if (n == 0 || n > SHPARSE_KW_LEN_MAX)
 		return SHPARSE_KW_NONE;
 	for (int i = 1; i < SHPARSE_KW_COUNT; i++)
 		if (shparse_kws[i][0] == raw[0] &&
@@ -131,6 +131,8 @@ static int shparse_delim(struct shparse_ctx *c, struct buf *d, bool *quoted)
 		} else if (ch == '\'' || ch == '"') {
 			*quoted = true;
 			r = shparse_delim_quoted(c, d, ch);
+		} else if (ch == '\\' && shparse_char(c, c->pos + 1) == '\n') {
+			c->pos += 2; /* a line continuation */
 		} else if (ch == '\\') {
 			*quoted = true;
 			c->pos++;
@@ -281,12 +283,12 @@ static int shparse_heredoc_bodies(struct shparse_ctx *c)
 static int shparse_io_number(const struct shparse_ctx *c,
 			     const struct shparse_word *w)
 {
-	const char *raw = c->s + w->start;
-	size_t n = w->end - w->start, i;
+	const char *raw = w->val.data;
+	size_t n = w->val.len, i;
 	char nx = shparse_char(c, c->pos);
 	int fd = 0;
 
-	if (n == 0 || (nx != '<' && nx != '>') ||
+	if (n == 0 || w->quoted || w->dynamic || (nx != '<' && nx != '>') ||
 	    shparse_char(c, c->pos + 1) == '(')
 		return SHPARSE_FD_NONE;
 	if (raw[0] == '{' && raw[n - 1] == '}' && n > 2)
@@ -315,8 +317,8 @@ static int shparse_lex_word(struct shparse_ctx *c, struct shparse_tok *t,
 		return r;
 	fd = shparse_io_number(c, &t->w);
 	if (fd == SHPARSE_FD_NONE) {
-		t->kw = shparse_keyword(c->s + t->w.start,
-					t->w.end - t->w.start);
+		if (!t->w.quoted && !t->w.dynamic)
+			t->kw = shparse_keyword(t->w.val.data, t->w.val.len);
 		return 0;
 	}
 	buf_release(&t->w.val);
@@ -380,9 +382,6 @@ static bool shparse_kw_cmd(enum shparse_kw kw)
 static void shparse_track(struct shparse_ctx *c, const struct shparse_tok *t,
 			  bool cmdpos, bool target, bool saved)
 {
-	const char *raw = c->s + t->w.start;
-	size_t n = t->w.end - t->w.start;
-
 	switch (t->kind) {
 	case SHPARSE_TK_EOF:
 		break;
@@ -394,7 +393,7 @@ static void shparse_track(struct shparse_ctx *c, const struct shparse_tok *t,
 			c->arg_pos = true;
 		else
 			c->arg_pos = !shparse_kw_cmd(t->kw) &&
-				     shparse_assign_len(raw, n) == 0;
+				     t->w.assign == 0;
 		break;
 	case SHPARSE_TK_REDIR:
 		c->redir_pending = true;

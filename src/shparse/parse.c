@@ -253,9 +253,7 @@ static int shparse_simple(struct shparse_ctx *c)
 			return shparse_funcdef(c, &w);
 		} else if (t->kind != SHPARSE_TK_WORD) {
 			break;
-		} else if (w.n == 0 &&
-			   shparse_assign_len(c->s + t->w.start,
-					      t->w.end - t->w.start) > 0) {
+		} else if (w.n == 0 && t->w.assign > 0) {
 			assigned = true;
 			shparse_consume(c);
 		} else {

@@ -246,31 +246,6 @@ size_t shparse_name_len(const char *s, size_t n)
 }
 
 /*
- * Length of the "name=", "name+=" or "name[sub]=" prefix that makes raw
- * text an assignment, or 0.
- */
-size_t shparse_assign_len(const char *raw, size_t n)
-{
-	size_t i = shparse_name_len(raw, n), d = 0;
-
-	if (i == 0)
-		return 0;
-	if (i < n && raw[i] == '[') {
-		for (; i < n; i++) {
-			if (raw[i] == '[')
-				d++;
-			else if (raw[i] == ']' && --d == 0)
-				break;
-		}
-		if (i++ >= n)
-			return 0;
-	}
-	if (i < n && raw[i] == '+')
-		i++;
-	return i < n && raw[i] == '=' ? i + 1 : 0;
-}
-
-/*
  * Analyse one text: the script, a backquote body or a nested script. A
  * syntax error inside it ends only this text (bash parses these at run
  * time too); a limit on the whole result ends everything.

@@ -48,7 +48,10 @@ struct shparse_word {
 	struct buf val;     /* after quote removal; raw text when dynamic */
 	size_t start, end;  /* the raw text is s[start, end) */
 	bool dynamic;
-	bool quoted;
+	bool quoted;        /* has a quoted or escaped part */
+	bool expanded;      /* has a $, ` or <( part (a subscript is not) */
+	bool eq_seen;       /* an unquoted "=" was read */
+	size_t assign;      /* an assignment: val length up to its "=" */
 };
 
 /* The descriptor before a redirection operator ("2>", "{fd}>"). */
@@ -79,6 +82,7 @@ struct shparse_state {
 	size_t total_words, total_bytes;
 	int nest;            /* current nesting, for SHPARSE_MAX_DEPTH */
 	bool stopped;        /* the current text stopped; reason recorded */
+	bool extglob;        /* "shopt -s extglob" was seen */
 	bool full;           /* a limit on the whole result was reached */
 };
 
@@ -143,7 +147,6 @@ int shparse_emit(struct shparse_ctx *c, struct shparse_words *w, int depth,
 int shparse_text(struct shparse_state *st, const char *s, size_t len,
 		 size_t off, bool fixed, int depth);
 size_t shparse_name_len(const char *s, size_t n);
-size_t shparse_assign_len(const char *raw, size_t n);
 
 /* lex.c */
 void shparse_tok_release(struct shparse_tok *t);
@@ -157,12 +160,17 @@ void shparse_ctx_release(struct shparse_ctx *c);
 
 /* word.c */
 void shparse_word_init(struct shparse_word *w, size_t start);
+int shparse_put(struct shparse_ctx *c, struct shparse_word *w, const char *p,
+		size_t n);
 int shparse_word(struct shparse_ctx *c, struct shparse_word *w,
 		 bool cmdpos);
 int shparse_scan_body(struct shparse_ctx *c, size_t start, size_t end,
 		      bool sandbox);
 size_t shparse_arith_end(const struct shparse_ctx *c, size_t p, char open,
 			 char close, bool dbl);
+
+/* ansi.c */
+int shparse_ansi(struct shparse_ctx *c, struct shparse_word *w);
 
 /* parse.c */
 typedef int (*shparse_fn)(struct shparse_ctx *c);

@@ -2,11 +2,9 @@
 #include "shparse/shparse_int.h"
 
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define SHPARSE_N(a) (sizeof(a) / sizeof((a)[0]))
-#define SHPARSE_UTF8_MAX 4 /* bytes of one encoded code point */
 
 /* Glob and brace state while scanning the unquoted parts of a word. */
 struct shparse_wscan {
@@ -14,13 +12,7 @@ struct shparse_wscan {
 	bool bracket;   /* an unquoted [ was seen */
 	size_t brace;   /* unquoted { not closed yet */
 	bool brace_sep; /* an unquoted , or .. inside braces */
-};
-
-/* ANSI-C escapes of $'..' that stand for one byte. */
-static const char shparse_ansi_map[][2] = {
-	{'a', '\a'}, {'b', '\b'}, {'e', 27}, {'E', 27}, {'f', '\f'},
-	{'n', '\n'}, {'r', '\r'}, {'t', '\t'}, {'v', '\v'}, {'\\', '\\'},
-	{'\'', '\''}, {'"', '"'}, {'?', '?'},
+	size_t ext_at;  /* just after an unquoted ?*+@! (extglob), or 0 */
 };
 
 static int shparse_dollar(struct shparse_ctx *c, struct shparse_word *w,
@@ -37,8 +29,8 @@ void shparse_word_init(struct shparse_word *w, size_t start)
 	w->end = start;
 }
 
-static int shparse_put(struct shparse_ctx *c, struct shparse_word *w,
-		       const char *p, size_t n)
+int shparse_put(struct shparse_ctx *c, struct shparse_word *w, const char *p,
+		size_t n)
 {
 	int r = buf_append(&w->val, p, n);
 
@@ -117,13 +109,16 @@ static int shparse_backslash(struct shparse_ctx *c, struct shparse_word *w)
 {
 	char nx = shparse_char(c, c->pos + 1);
 
-	w->quoted = true;
 	if (c->pos + 1 >= c->end) {
 		c->pos++;
+		w->quoted = true;
 		return shparse_putc(c, w, '\\');
 	}
 	c->pos += 2;
-	return nx == '\n' ? 0 : shparse_putc(c, w, nx);
+	if (nx == '\n')
+		return 0;
+	w->quoted = true;
+	return shparse_putc(c, w, nx);
 }
 
 static int shparse_squote(struct shparse_ctx *c, struct shparse_word *w)
@@ -231,6 +226,7 @@ static int shparse_arith(struct shparse_ctx *c, struct shparse_word *w,
 	int r;
 
 	w->dynamic = true;
+	w->expanded = true;
 	r = shparse_scan_body(c, body, e - closer, false);
 	c->pos = e;
 	return r;
@@ -241,6 +237,7 @@ static int shparse_dollar_paren(struct shparse_ctx *c, struct shparse_word *w)
 	size_t open = c->pos, e;
 
 	w->dynamic = true;
+	w->expanded = true;
 	if (shparse_char(c, open + 2) == '(') {
 		e = shparse_arith_end(c, open + 3, '(', ')', true);
 		if (e != SIZE_MAX)
@@ -295,6 +292,7 @@ static int shparse_param(struct shparse_ctx *c, struct shparse_word *w,
 	int r;
 
 	w->dynamic = true;
+	w->expanded = true;
 	if (n2 == ' ' || n2 == '\t' || n2 == '\n' || n2 == '|') {
 		c->pos = open + (n2 == '|' ? 3 : 2);
 		return shparse_nested(c, SHPARSE_TK_WORD, SHPARSE_KW_RBRACE,
@@ -318,157 +316,17 @@ static int shparse_param(struct shparse_ctx *c, struct shparse_word *w,
 	return r;
 }
 
-/* Up to max hex digits at p; their value in *v. */
-static size_t shparse_hex(const struct shparse_ctx *c, size_t p, size_t max,
-			  uint32_t *v)
-{
-	size_t n;
-
-	*v = 0;
-	for (n = 0; n < max; n++) {
-		char ch = shparse_char(c, p + n);
-		uint32_t d;
-
-		if (ch >= '0' && ch <= '9')
-			d = (uint32_t)(ch - '0');
-		else if (ch >= 'a' && ch <= 'f')
-			d = (uint32_t)(ch - 'a' + 10);
-		else if (ch >= 'A' && ch <= 'F')
-			d = (uint32_t)(ch - 'A' + 10);
-		else
-			break;
-		*v = *v * 16 + d;
-	}
-	return n;
-}
-
-/* UTF-8 of code point v; U+FFFD when out of range. */
-static size_t shparse_utf8(uint32_t v, char *out)
-{
-	if (v < 0x80) {
-		out[0] = (char)v;
-		return 1;
-	}
-	if (v < 0x800) {
-		out[0] = (char)(0xc0 | v >> 6);
-		out[1] = (char)(0x80 | (v & 0x3f));
-		return 2;
-	}
-	if (v > 0x10ffff || (v >= 0xd800 && v < 0xe000))
-		v = 0xfffd;
-	if (v < 0x10000) {
-		out[0] = (char)(0xe0 | v >> 12);
-		out[1] = (char)(0x80 | ((v >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (v & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | v >> 18);
-	out[1] = (char)(0x80 | ((v >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((v >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (v & 0x3f));
-	return 4;
-}
-
-/* Octal (up to 3 digits), \x, \u and \U escapes; e is after the \. */
-static size_t shparse_ansi_num(struct shparse_ctx *c, char e, char *out)
-{
-	uint32_t v = 0;
-	size_t n;
-
-	if (e >= '0' && e <= '7') {
-		v = (uint32_t)(e - '0');
-		for (n = 0; n < 2; n++) {
-			char d = shparse_char(c, c->pos);
-
-			if (d < '0' || d > '7')
-				break;
-			v = v * 8 + (uint32_t)(d - '0');
-			c->pos++;
-		}
-		out[0] = (char)(v & 0xff);
-		return 1;
-	}
-	n = shparse_hex(c, c->pos, e == 'x' ? 2 : e == 'u' ? 4 : 8, &v);
-	if (n == 0) {
-		out[0] = '\\';
-		out[1] = e;
-		return 2;
-	}
-	c->pos += n;
-	if (e == 'x') {
-		out[0] = (char)v;
-		return 1;
-	}
-	return shparse_utf8(v, out);
-}
-
-/* Decode the escape at c->pos (a backslash) into out; its length. */
-static size_t shparse_ansi_escape(struct shparse_ctx *c, char *out)
-{
-	char e = shparse_char(c, c->pos + 1);
-
-	if (c->pos + 1 >= c->end) {
-		c->pos++;
-		out[0] = '\\';
-		return 1;
-	}
-	c->pos += 2;
-	for (size_t i = 0; i < SHPARSE_N(shparse_ansi_map); i++) {
-		if (shparse_ansi_map[i][0] == e) {
-			out[0] = shparse_ansi_map[i][1];
-			return 1;
-		}
-	}
-	if ((e >= '0' && e <= '7') || e == 'x' || e == 'u' || e == 'U')
-		return shparse_ansi_num(c, e, out);
-	if (e == 'c' && c->pos < c->end) {
-		out[0] = (char)(c->s[c->pos++] & 0x1f);
-		return 1;
-	}
-	out[0] = '\\';
-	out[1] = e;
-	return 2;
-}
-
-/*
- * $'..': the closing quote is the first one no backslash escapes; as in
- * bash, a NUL byte ends the string's value.
- */
-static int shparse_ansi(struct shparse_ctx *c, struct shparse_word *w)
-{
-	size_t open = c->pos, close = open + 2, lim = c->end, n;
-	char out[SHPARSE_UTF8_MAX];
-	bool cut = false;
-	int r = 0;
-
-	while (close < lim && c->s[close] != '\'')
-		close += c->s[close] == '\\' ? 2 : 1;
-	if (close >= lim)
-		return shparse_fail(c, open, "unterminated $' quote");
-	w->quoted = true;
-	c->pos += 2;
-	c->end = close;
-	while (r == 0 && c->pos < c->end) {
-		if (c->s[c->pos] == '\\') {
-			n = shparse_ansi_escape(c, out);
-		} else {
-			out[0] = c->s[c->pos++];
-			n = 1;
-		}
-		cut = cut || (n == 1 && out[0] == '\0');
-		if (!cut)
-			r = shparse_put(c, w, out, n);
-	}
-	c->end = lim;
-	c->pos = close + 1;
-	return r;
-}
-
 static int shparse_dollar(struct shparse_ctx *c, struct shparse_word *w,
 			  bool in_dq)
 {
-	char n1 = shparse_char(c, c->pos + 1);
+	char n1;
 	size_t n;
+
+	/* bash joins lines first: "$\<newline>(cmd)" is "$(cmd)". */
+	while (shparse_char(c, c->pos + 1) == '\\' &&
+	       shparse_char(c, c->pos + 2) == '\n')
+		c->pos += 2;
+	n1 = shparse_char(c, c->pos + 1);
 
 	switch (n1) {
 	case '(':
@@ -488,6 +346,7 @@ static int shparse_dollar(struct shparse_ctx *c, struct shparse_word *w,
 		return shparse_dquote(c, w);
 	case '@': case '*': case '#': case '?': case '-': case '$': case '!':
 		w->dynamic = true;
+		w->expanded = true;
 		c->pos += 2;
 		return 0;
 	default:
@@ -496,6 +355,7 @@ static int shparse_dollar(struct shparse_ctx *c, struct shparse_word *w,
 	n = shparse_name_len(c->s + c->pos + 1, c->end - c->pos - 1);
 	if (n > 0 || (n1 >= '0' && n1 <= '9')) {
 		w->dynamic = true;
+		w->expanded = true;
 		c->pos += 1 + (n > 0 ? n : 1);
 		return 0;
 	}
@@ -518,6 +378,7 @@ static int shparse_backquote(struct shparse_ctx *c, struct shparse_word *w,
 	int r = 0;
 
 	w->dynamic = true;
+	w->expanded = true;
 	buf_init(&b, SHPARSE_MAX_WORD_LEN);
 	for (p = open + 1; r == 0 && p < c->end && c->s[p] != '`'; p++) {
 		char ch = c->s[p];
@@ -544,18 +405,16 @@ static int shparse_procsub(struct shparse_ctx *c, struct shparse_word *w)
 	size_t open = c->pos;
 
 	w->dynamic = true;
+	w->expanded = true;
 	c->pos += 2;
 	return shparse_nested(c, SHPARSE_TK_RPAREN, SHPARSE_KW_NONE,
 			      c->s[open] == '<' ? "<(" : ">(", open);
 }
 
 /* The word so far is "name=" (or +=, [sub]=): "(" opens an array. */
-static bool shparse_array_prefix(const struct shparse_ctx *c,
-				 const struct shparse_word *w)
+static bool shparse_array_prefix(const struct shparse_word *w)
 {
-	size_t n = c->pos - w->start;
-
-	return n > 0 && shparse_assign_len(c->s + w->start, n) == n;
+	return w->assign > 0 && w->assign == w->val.len;
 }
 
 /*
@@ -564,7 +423,7 @@ static bool shparse_array_prefix(const struct shparse_ctx *c,
  */
 static int shparse_subscript(struct shparse_ctx *c, struct shparse_word *w)
 {
-	size_t open = c->pos, d = 0;
+	size_t open = c->pos, d = 0, len = w->val.len;
 	int r = shparse_nest_enter(c->st, shparse_off(c, open));
 
 	if (r < 0)
@@ -584,6 +443,10 @@ static int shparse_subscript(struct shparse_ctx *c, struct shparse_word *w)
 			r = shparse_param_char(c, w, ch, false);
 		}
 	}
+	/* The value keeps only the name, for the assignment test. */
+	w->val.len = len;
+	if (w->val.data != NULL)
+		w->val.data[len] = '\0';
 	shparse_nest_leave(c->st);
 	return r;
 }
@@ -660,13 +523,32 @@ static void shparse_glob(struct shparse_ctx *c, struct shparse_wscan *ws,
 	}
 }
 
+/*
+ * The first unquoted "=": the word is an assignment if all before it is
+ * a name (with a subscript, or a "+") that nothing quoted or expanded.
+ */
+static void shparse_equals(struct shparse_word *w)
+{
+	size_t n = w->val.len;
+
+	if (w->eq_seen)
+		return;
+	w->eq_seen = true;
+	if (w->quoted || w->expanded || n == 0)
+		return;
+	if (w->val.data[n - 1] == '+')
+		n--;
+	if (n > 0 && shparse_name_len(w->val.data, n) == n)
+		w->assign = w->val.len + 1;
+}
+
 /* A byte that needs no attention in an unquoted word. */
 static bool shparse_plain(char ch)
 {
 	switch (ch) {
 	case '\\': case '\'': case '"': case '$': case '`': case '\0':
 	case '*': case '?': case '[': case ']': case '~': case '{': case ',':
-	case '.': case '}':
+	case '.': case '}': case '=':
 		return false;
 	default:
 		return !shparse_is_meta(ch);
@@ -698,26 +580,71 @@ static int shparse_unquoted(struct shparse_ctx *c, struct shparse_wscan *ws,
 		break;
 	}
 	if (!shparse_plain(ch)) {
+		if (ch == '=')
+			shparse_equals(w);
 		shparse_glob(c, ws, ch);
 		c->pos++;
+		ws->ext_at = ch == '*' || ch == '?' ? c->pos : 0;
 		return shparse_putc(c, w, ch);
 	}
 	while (p < c->end && shparse_plain(c->s[p]))
 		p++;
 	start = c->pos;
 	c->pos = p;
+	ch = c->s[p - 1];
+	ws->ext_at = ch == '+' || ch == '@' || ch == '!' ? p : 0;
 	return shparse_put(c, w, c->s + start, p - start);
+}
+
+/*
+ * "(" right after an unquoted ?*+@ (or ! once "shopt -s extglob" ran:
+ * without it "!(cmd)" is a negated subshell) opens an extglob pattern.
+ */
+static bool shparse_extglob_at(const struct shparse_ctx *c,
+			       const struct shparse_wscan *ws)
+{
+	return ws->ext_at == c->pos && ws->ext_at > 0 &&
+	       (c->s[c->pos - 1] != '!' || c->st->extglob);
+}
+
+/* The pattern list of an extglob: part of the word, a glob. */
+static int shparse_extglob(struct shparse_ctx *c, struct shparse_word *w)
+{
+	size_t open = c->pos, d = 0;
+	int r = shparse_nest_enter(c->st, shparse_off(c, open));
+
+	if (r < 0)
+		return r;
+	w->dynamic = true;
+	while (r == 0) {
+		char ch = shparse_char(c, c->pos);
+
+		if (c->pos >= c->end) {
+			r = shparse_fail(c, open, "unclosed '('");
+		} else if (ch == '(' || ch == ')') {
+			c->pos++;
+			d = ch == '(' ? d + 1 : d - 1;
+			if (d == 0)
+				break;
+		} else {
+			r = shparse_param_char(c, w, ch, false);
+		}
+	}
+	shparse_nest_leave(c->st);
+	return r;
 }
 
 /* Whether the "[" at c->pos opens a subscript that bash reads whole. */
 static bool shparse_subscript_at(const struct shparse_ctx *c,
 				 const struct shparse_word *w, bool cmdpos)
 {
-	size_t n = c->pos - w->start;
+	size_t n = w->val.len;
 
+	if (w->quoted || w->expanded || w->eq_seen)
+		return false;
 	if (n == 0)
 		return c->array > 0;
-	return cmdpos && shparse_name_len(c->s + w->start, n) == n;
+	return cmdpos && shparse_name_len(w->val.data, n) == n;
 }
 
 /*
@@ -727,7 +654,7 @@ static bool shparse_subscript_at(const struct shparse_ctx *c,
 int shparse_word(struct shparse_ctx *c, struct shparse_word *w,
 		 bool cmdpos)
 {
-	struct shparse_wscan ws = {w, false, 0, false};
+	struct shparse_wscan ws = {w, false, 0, false, 0};
 	int r = 0;
 
 	while (r == 0 && c->pos < c->end) {
@@ -735,10 +662,12 @@ int shparse_word(struct shparse_ctx *c, struct shparse_word *w,
 
 		if (ch == '[' && shparse_subscript_at(c, w, cmdpos))
 			r = shparse_subscript(c, w);
+		else if (ch == '(' && shparse_extglob_at(c, &ws))
+			r = shparse_extglob(c, w);
 		else if ((ch == '<' || ch == '>') &&
 		    shparse_char(c, c->pos + 1) == '(')
 			r = shparse_procsub(c, w);
-		else if (ch == '(' && shparse_array_prefix(c, w))
+		else if (ch == '(' && shparse_array_prefix(w))
 			r = shparse_array(c, w);
 		else if (shparse_is_meta(ch))
 			break;

@@ -591,18 +591,26 @@ static int shparse_loader(struct shparse_ctx *c, size_t idx)
 	return 0;
 }
 
-/* Aliases change what later command words mean. */
+/*
+ * Aliases change what later command words mean; "shopt -s extglob"
+ * changes how later lines are read.
+ */
 static int shparse_alias(struct shparse_ctx *c, size_t idx)
 {
 	const struct shparse_cmd *cmd = &c->st->res->cmds[idx];
 	bool on = strcmp(shparse_basename(cmd->argv[0]), "alias") == 0;
-	bool set = false;
+	bool set = false, s = false;
 
 	for (size_t i = 1; i < cmd->argc; i++) {
-		if (on && strchr(cmd->argv[i], '=') != NULL)
+		const char *a = cmd->argv[i];
+
+		if (on && strchr(a, '=') != NULL)
 			set = true;
-		if (!on && strcmp(cmd->argv[i], "expand_aliases") == 0)
+		s = s || strcmp(a, "-s") == 0;
+		if (!on && strcmp(a, "expand_aliases") == 0)
 			set = true;
+		if (!on && strcmp(a, "extglob") == 0 && s)
+			c->st->extglob = true;
 	}
 	if (set)
 		shparse_note(c->st, "'%s' changes aliases at offset %zu",

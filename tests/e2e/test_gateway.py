@@ -297,3 +297,35 @@ def test_cli_exec_and_sessions(daemon, tmp_path):
     assert r.stdout.startswith("c1\t")
     assert cli(daemon, "session", "destroy", "c1").returncode == 0
     assert cli(daemon, "session", "list").stdout == ""
+
+
+LIMITED = """version: 1
+name: limited
+command_rules:
+  - {name: all, commands: ["*"], decision: allow}
+resource_limits:
+  pids_max: 8
+  max_memory_mb: 32
+  command_timeout: 20s
+"""
+
+
+def test_exec_resource_limits(tmp_path):
+    d = Daemon(tmp_path, policy_text=LIMITED)
+    d.start()
+    try:
+        d.request("POST", "/api/v1/sessions", {"id": "lim", "workspace": str(tmp_path)})
+        # 20 background sleeps under pids_max 8: some forks must fail.
+        st, r = exec_(d, "lim", {"command": "python3", "args": ["-c",
+                      "import subprocess\nok = 0\nfor i in range(20):\n"
+                      "    try:\n        subprocess.Popen(['sleep', '2']); ok += 1\n"
+                      "    except OSError:\n        pass\nprint(ok)"]})
+        started = int(r["result"]["stdout"].strip() or 0)
+        assert 0 < started < 8, r["result"]
+        # 128 MiB touched under a 32 MiB limit: killed.
+        st, r = exec_(d, "lim", {"command": "python3", "args": ["-c",
+                      "b = bytearray(128 << 20)\nfor i in range(0, len(b), 4096): b[i] = 1"]})
+        assert r["result"]["exit_code"] != 0
+        assert r["resources"]["oom_killed"] is True
+    finally:
+        d.stop()

@@ -184,6 +184,22 @@ static const struct tcase cases[] = {
 	{"cat <<$'EOF'\nhi\nEOF\necho after", "cat echo", true, NULL},
 	{"cat < 6666241225<OF", "cat", true, NULL},
 	{"! ; echo x", "echo", true, NULL},
+	/* bash joins lines before it reads words ("\\<newline>"). */
+	{"echo \"$\\\n(sudo id)\"", "sudo@1 id@2^ echo", true, NULL},
+	{"$\\\nx id", "?", true, NULL},
+	{"PATH\\\n=/tmp sudo id", "sudo id@1^", true, NULL},
+	{"a\\\n[ # ]=1; sudo q", "sudo q@1^", true, NULL},
+	{"i\\\nf true; then x; fi", "true x", true, NULL},
+	{"cat <<E\\\nOF\nbody\nEOF\necho after", "cat echo", true, NULL},
+	/* extglob patterns; "!(..)" is one only after shopt -s extglob. */
+	{"case $1 in py[0-9].+([0-9])-* | @(a|b)) echo x;; esac", "echo",
+	 true, NULL},
+	{"!(sudo id)", "sudo id@1^", true, NULL},
+	{"shopt -s extglob\nrm !(keep); ls *(a) ?(b) +(c) @(d)",
+	 "shopt rm ls", true, NULL},
+	/* What is an assignment. */
+	{"a=1 b+=2 c[1]=3 d[x y]+=4 e=\"5\" f=(1 2) cmd", "cmd", true, NULL},
+	{"\"a\"=1 x; a\\=1 y; $x=1 z; a$x=1 w", "a=1 a=1 ? ?", true, NULL},
 	/* Syntax errors: the commands so far, and where it stopped. */
 	{"f() sudo id", "", false, "unexpected 'sudo' at offset 4"},
 	{"cat < 66<x", "cat", false, "unexpected 'redirection' at offset 8"},
