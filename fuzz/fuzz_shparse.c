@@ -7,12 +7,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Every entry must be well formed, whatever the input. */
-static void fuzz_check(const struct shparse_result *r)
+/* Every entry must be well formed, whatever the input of size bytes. */
+static void fuzz_check(const struct shparse_result *r, size_t size)
 {
 	if (r->n > SHPARSE_MAX_COMMANDS ||
 	    memchr(r->reason, '\0', sizeof(r->reason)) == NULL ||
-	    (r->complete && r->reason[0] != '\0'))
+	    r->complete != (r->reason[0] == '\0'))
 		abort();
 	for (size_t i = 0; i < r->n; i++) {
 		const struct shparse_cmd *c = &r->cmds[i];
@@ -24,7 +24,7 @@ static void fuzz_check(const struct shparse_result *r)
 		    c->offset != c->arg_offset[0])
 			abort();
 		for (size_t j = 0; j < c->argc; j++)
-			if (c->argv[j] == NULL)
+			if (c->argv[j] == NULL || c->arg_offset[j] >= size)
 				abort();
 	}
 }
@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct shparse_result *r = NULL;
 
 	if (shparse_script((const char *)data, size, &r) == 0) {
-		fuzz_check(r);
+		fuzz_check(r, size);
 		shparse_result_free(r);
 	}
 	return 0;

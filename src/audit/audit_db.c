@@ -20,9 +20,15 @@ struct audit_db {
 	bool durable; /* synchronous=FULL is in effect */
 };
 
+/*
+ * Creating the schema syncs nothing (synchronous=OFF, one transaction): a
+ * new database is empty, so a power cut here loses no event, and start-up
+ * stays in milliseconds. Loading then runs with synchronous=NORMAL.
+ */
 static const char audit_db_schema[] =
+	"PRAGMA synchronous=OFF;"
 	"PRAGMA journal_mode=WAL;"
-	"PRAGMA synchronous=NORMAL;"
+	"BEGIN;"
 	"CREATE TABLE IF NOT EXISTS events("
 	" event_id TEXT PRIMARY KEY,"
 	" ts_unix_ns INTEGER NOT NULL,"
@@ -50,7 +56,9 @@ static const char audit_db_schema[] =
 	"CREATE TABLE IF NOT EXISTS audit_journal("
 	" segment INTEGER PRIMARY KEY,"
 	" offset INTEGER NOT NULL,"
-	" done INTEGER NOT NULL DEFAULT 0);";
+	" done INTEGER NOT NULL DEFAULT 0);"
+	"COMMIT;"
+	"PRAGMA synchronous=NORMAL;";
 
 static const char audit_db_sql_ins[] =
 	"INSERT OR IGNORE INTO events(event_id, ts_unix_ns, session_id,"

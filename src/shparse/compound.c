@@ -5,7 +5,6 @@
 #include "shparse/shparse_int.h"
 
 #include <stdint.h>
-#include <string.h>
 
 /* Unless the list after "(" or "{" is empty, which bash refuses. */
 static int shparse_not_empty(struct shparse_ctx *c, unsigned stop)
@@ -92,8 +91,7 @@ static int shparse_while(struct shparse_ctx *c)
 	bool w = shparse_tok_is(&c->peek, SHPARSE_KW_WHILE);
 	const char *name = w ? "while" : "until";
 	size_t open = shparse_open(c);
-	int r = shparse_list_kw(c, SHPARSE_KW_DO, name,
-				open);
+	int r = shparse_list_kw(c, SHPARSE_KW_DO, name, open);
 
 	if (r == 0)
 		r = shparse_list_kw(c, SHPARSE_KW_DONE, name, open);

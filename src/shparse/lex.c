@@ -51,7 +51,7 @@ static const char *const shparse_kws[SHPARSE_KW_COUNT] = {
 
 static int shparse_lex(struct shparse_ctx *c, struct shparse_tok *t);
 
-/* The reserved word that raw text (n bytes, unquoted) would be. */
+/* The reserved word that the unquoted word raw (n bytes) would be. */
 static enum shparse_kw shparse_keyword(const char *raw, size_t n)
 {
 	if (n == 0 || n > SHPARSE_KW_LEN_MAX)

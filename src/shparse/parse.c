@@ -1,10 +1,7 @@
 /* The grammar: lists, pipelines and simple commands. */
 #include "shparse/shparse_int.h"
 
-#include <stdint.h>
 #include <string.h>
-
-#define SHPARSE_N(a) (sizeof(a) / sizeof((a)[0]))
 
 static int shparse_andor(struct shparse_ctx *c);
 
@@ -137,10 +134,9 @@ int shparse_nested(struct shparse_ctx *c, enum shparse_tk close,
 {
 	unsigned stop = kw != SHPARSE_KW_NONE ? SHPARSE_ST_RBRACE :
 						SHPARSE_ST_RPAREN;
-	int r = shparse_nest_enter(c->st, shparse_off(c, open));
-
 	bool casepat = c->casepat;
 	int array = c->array;
+	int r = shparse_nest_enter(c->st, shparse_off(c, open));
 
 	if (r < 0)
 		return r;

@@ -255,6 +255,7 @@ int shparse_text(struct shparse_state *st, const char *s, size_t len,
 {
 	struct shparse_ctx c;
 	struct shparse_tok *t;
+	bool was = st->stopped;
 	int r;
 
 	memset(&c, 0, sizeof(c));
@@ -277,7 +278,7 @@ int shparse_text(struct shparse_state *st, const char *s, size_t len,
 		shparse_nest_leave(st);
 	}
 	shparse_ctx_release(&c);
-	if (r == SHPARSE_STOP && !st->full) {
+	if (r == SHPARSE_STOP && !st->full && !was) {
 		st->stopped = false;
 		r = 0;
 	}

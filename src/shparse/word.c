@@ -4,8 +4,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#define SHPARSE_N(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Glob and brace state while scanning the unquoted parts of a word. */
 struct shparse_wscan {
 	struct shparse_word *w;
