@@ -3,10 +3,19 @@
  * runs: every simple command it would start, with its words, so that a
  * denied command can be refused before any part of the script executes.
  *
+ * Reported: each simple command (builtins too), including those inside
+ * $(..), `..`, <(..), ${ ..; }, here-document and here-string expansions,
+ * arithmetic, [[ ]], function bodies (where defined), static nested
+ * scripts (bash -c '..', eval '..', trap '..' ..), the command a wrapper
+ * runs (sudo X, env X, xargs X, find -exec X ;, ...) and the reserved word
+ * "time" as a command of its own. Assignment-only commands and function
+ * definitions are not commands; what their words substitute is.
+ *
  * The analyser never refuses a script. What it cannot see (eval of dynamic
  * text, a sourced file, an unterminated quote, a limit reached, ...) makes
  * the result incomplete with a reason; the commands found so far are kept.
- * It reads no files, runs nothing and keeps no global state.
+ * A command word whose value is only known at run time is reported with
+ * name_dynamic instead. It reads no files, runs nothing, has no globals.
  */
 #ifndef AGENTSH_SHPARSE_SHPARSE_H
 #define AGENTSH_SHPARSE_SHPARSE_H
@@ -34,11 +43,14 @@ struct shparse_cmd {
 	bool *arg_dynamic;
 	/* Per word: byte offset of the word in the script. */
 	size_t *arg_offset;
-	/* The command word's value is unknown (arg_dynamic[0]). */
+	/*
+	 * The command word's value is unknown until it runs (arg_dynamic[0]):
+	 * which command this is cannot be decided here.
+	 */
 	bool name_dynamic;
 	/*
-	 * The command runs as an argument of the previous entry at
-	 * depth - 1 (sudo X, env X, find -exec X, time X, ...).
+	 * Run by a wrapper: the closest earlier entry at depth - 1 (sudo X,
+	 * env X, xargs X, find -exec X ;, the pipeline after "time", ...).
 	 */
 	bool wrapped;
 	/*
@@ -47,12 +59,12 @@ struct shparse_cmd {
 	 */
 	bool args_appended;
 	/*
-	 * 0 = top level; +1 inside $(..), `..`, <(..), >(..), a nested
-	 * script (bash -c '..', eval '..', trap '..') or a wrapper.
+	 * 0 = top level; +1 inside each $(..), `..`, <(..), >(..), nested
+	 * script (bash -c '..', eval '..', trap '..') and wrapper.
 	 */
 	int depth;
-	bool background;  /* part of an and-or list followed by & */
-	bool in_pipeline; /* part of a pipeline of two or more commands */
+	bool background;  /* in (or inside) an and-or list followed by & */
+	bool in_pipeline; /* in (or inside) a pipeline of 2 or more commands */
 	size_t offset;    /* byte offset of the command word in the script */
 };
 
@@ -60,7 +72,10 @@ struct shparse_result {
 	struct shparse_cmd *cmds; /* in the order their parsing finished */
 	size_t n;
 	bool complete; /* false if anything could not be analysed */
-	/* Why not complete (first reasons, "; "-separated), else "". */
+	/*
+	 * Why not complete, else "": where the analysis stopped (if it did),
+	 * then what it could not see, "; "-separated, truncated.
+	 */
 	char reason[SHPARSE_REASON_MAX];
 };
 
