@@ -72,6 +72,10 @@ static int prep_session(struct prep *p, struct http_req *req)
 		p->s = session_for_pid(p->d->sessions, peer->pid);
 		return p->s ? 0 : -ESRCH;
 	}
+	/* An unsandboxed caller may name its session (AGENTSH_SESSION_ID). */
+	if (jstr(p->req, "session_id") &&
+	    (p->s = session_get(p->d->sessions, jstr(p->req, "session_id"))))
+		return 0;
 	if (cwd == NULL || policy_detect_roots(cwd,
 			(const char *const *)p->d->cfg->policies.project_markers,
 			proj, git, sizeof(proj)) < 0)

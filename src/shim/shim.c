@@ -126,6 +126,10 @@ static json_object *shim_request(const struct shim_run *s, int argc,
 	else if (s->stdin_script)
 		json_object_object_add(o, "script", json_object_new_string_len(
 					       s->stdin_script, (int)s->stdin_len));
+	/* Honoured only for shells not yet inside a session (see GATEWAY.md). */
+	if (getenv("AGENTSH_SESSION_ID"))
+		json_object_object_add(o, "session_id", json_object_new_string(
+					       getenv("AGENTSH_SESSION_ID")));
 	json_object_object_add(o, "script_complete", json_object_new_boolean(
 				       s->stdin_script == NULL || s->stdin_complete));
 	/* Names and sizes only: values never leave this process. */

@@ -329,3 +329,16 @@ def test_exec_resource_limits(tmp_path):
         assert r["resources"]["oom_killed"] is True
     finally:
         d.stop()
+
+
+def test_shim_joins_named_session_only_from_outside(root, daemon, tmp_path):
+    ws = tmp_path / "named"
+    ws.mkdir()
+    assert daemon.request("POST", "/api/v1/sessions",
+                          {"id": "named", "workspace": str(ws)})[0] == 201
+    r = root(["bash", "-c", "echo $AGENTSH_SESSION_ID"],
+             env={"AGENTSH_SESSION_ID": "named"})
+    assert r.stdout == "named\n"
+    # Inside a session, naming another one changes nothing.
+    r = root(["bash", "-c", "AGENTSH_SESSION_ID=named bash -c 'echo $AGENTSH_SESSION_ID'"])
+    assert r.stdout.strip() != "named"
