@@ -50,3 +50,6 @@ t "$new" --op delete --path $ws/notes.txt
 
 step "secrets stay out of the environment"
 t "$new" --op env --name AWS_SECRET_ACCESS_KEY
+
+step "the gateway: daemon + shell shim in a test root (needs root for bubblewrap)"
+/usr/bin/python3 "$top/scripts/demo_gateway.py"
