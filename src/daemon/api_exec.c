@@ -16,6 +16,7 @@
 #include "daemon/exec.h"
 #include "daemon/ident.h"
 #include "daemon/precheck.h"
+#include "daemon/shells.h"
 #include "limits/limits.h"
 
 #define XEXEC_ARGS_MAX 4096   /* argv entries of one command */
@@ -172,29 +173,14 @@ static int xrun_attach(void *arg, pid_t pid)
 }
 
 /* Cgroups for the policy's memory, cpu and pids limits, where the machine
- * has them (agentsh detect says which); without any, none are made. */
+ * has them (agentsh detect says which). */
 static void xrun_limits(struct xrun *x)
 {
 	const struct policy_limits *l = &policy_source(x->s->policy)->limits;
-	struct policy_limits eff;
-	char name[LIMITS_NAME_MAX];
-	unsigned dropped;
 
-	if (l->max_memory_mb < 0 && l->cpu_quota_percent < 0 && l->pids_max < 0)
-		return;
-	/* Probed on first use, so that start-up stays in milliseconds. */
-	if (x->d->limits == NULL && !x->d->limits_probed) {
-		x->d->limits_probed = true;
-		if (limits_probe(&x->d->limits) < 0)
-			x->d->limits = NULL;
-	}
-	if (x->d->limits == NULL)
-		return;
-	dropped = limits_filter(x->d->limits, l, &eff);
-	snprintf(name, sizeof(name), "agentsh/%s/%s", x->s->id, x->id);
-	if (limits_cmd_new(x->d->limits, name, &eff, &x->cg) < 0)
-		x->cg = NULL;
-	if (dropped || x->cg == NULL)
+	x->cg = daemon_cgroup(x->d, x->s, x->id);
+	if (x->cg == NULL && (l->max_memory_mb >= 0 || l->pids_max >= 0 ||
+			      l->cpu_quota_percent >= 0))
 		xrun_event(x, "resource_limit_unavailable", NULL);
 }
 

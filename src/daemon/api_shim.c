@@ -13,10 +13,12 @@
 
 #include "audit/audit.h"
 #include "common/proto.h"
+#include "common/log.h"
 #include "common/str.h"
 #include "daemon/daemon.h"
 #include "daemon/ident.h"
 #include "daemon/precheck.h"
+#include "daemon/shells.h"
 
 #define SHIM_ENV_MAX 65536 /* variables in one request */
 
@@ -177,6 +179,24 @@ static bool prep_env(struct prep *p, const struct policy_cmd_rule *rule)
 	return ok && n <= SHIM_ENV_MAX;
 }
 
+/* A top-level shell: the policy's cgroup limits, and for a script (not an
+ * interactive or streaming shell) the command timeout. */
+static void prep_track(struct prep *p)
+{
+	json_object *v;
+	bool script = jstr(p->req, "script") != NULL;
+	bool interactive = json_object_object_get_ex(p->req, "interactive", &v) &&
+			   json_object_get_boolean(v);
+	bool complete = !json_object_object_get_ex(p->req, "script_complete", &v) ||
+			json_object_get_boolean(v);
+	int64_t t = policy_source(p->s->policy)->limits.command_timeout_ms;
+
+	if (!script || interactive || !complete)
+		t = 0;
+	if (shells_track(p->d, p->s, p->pid, t) < 0)
+		log_msg(LOG_LVL_WARN, "cannot track shell %d", (int)p->pid);
+}
+
 /* Deny: the shim prints the line and exits with the code. */
 static void prep_deny(struct prep *p, const char *line, int code)
 {
@@ -243,6 +263,8 @@ static void shim_prepare(struct http_req *req, void *arg)
 	pc.pid = p.pid;
 	ok = prep_decide(&p, &pc) && prep_env(&p, pc.v.cmd_rule);
 	precheck_release(&pc);
+	if (ok && p.depth == 0)
+		prep_track(&p);
 	json_object_object_add(p.resp, "allow", json_object_new_boolean(ok));
 	json_object_object_add(p.resp, "session_id", json_object_new_string(p.s->id));
 out:

@@ -20,6 +20,7 @@
 #include "common/proto.h"
 #include "common/str.h"
 #include "daemon/ident.h"
+#include "daemon/shells.h"
 #include "limits/limits.h"
 
 #define DAEMON_SHUTDOWN_GRACE_MS 2000
@@ -275,6 +276,7 @@ static void daemon_reap(struct loop *l, void *arg)
 	d->reaper = NULL;
 	while ((s = session_next_expired(d->sessions, daemon_now_ms(), &why)))
 		daemon_session_destroy(d, s, "session_expired", why);
+	shells_sweep(d);
 	d->reaper = loop_timer_add(l, every > 0 ? every : 60000, daemon_reap, d);
 }
 

@@ -454,7 +454,6 @@ int shparse_peek(struct shparse_ctx *c, struct shparse_tok **out)
 void shparse_consume(struct shparse_ctx *c)
 {
 	shparse_tok_release(&c->peek);
-	memset(&c->peek, 0, sizeof(c->peek));
 	c->have_peek = false;
 }
 

@@ -342,3 +342,24 @@ def test_shim_joins_named_session_only_from_outside(root, daemon, tmp_path):
     # Inside a session, naming another one changes nothing.
     r = root(["bash", "-c", "AGENTSH_SESSION_ID=named bash -c 'echo $AGENTSH_SESSION_ID'"])
     assert r.stdout.strip() != "named"
+
+
+def test_shim_shell_limits_and_timeout(tmp_path):
+    d = Daemon(tmp_path, policy_text=LIMITED.replace("command_timeout: 20s",
+                                                     "command_timeout: 1s"))
+    d.start()
+    try:
+        r, etc = make_root(tmp_path, d, SHIM, AGENTSH)
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/root"}
+        t0 = time.monotonic()
+        p = subprocess.run(bwrap_cmd(r, etc, tmp_path, ["bash", "-c", "sleep 30"]),
+                           capture_output=True, text=True, env=env, timeout=20)
+        assert p.returncode != 0 and time.monotonic() - t0 < 10
+        p = subprocess.run(bwrap_cmd(r, etc, tmp_path, ["bash", "-c",
+                           "python3 -c \"import subprocess\nok = 0\nfor i in range(20):\n"
+                           "    try:\n        subprocess.Popen(['sleep', '0.5']); ok += 1\n"
+                           "    except OSError:\n        pass\nprint(ok)\""]),
+                           capture_output=True, text=True, env=env, timeout=20)
+        assert 0 < int(p.stdout.strip() or 0) < 8, p.stderr
+    finally:
+        d.stop()

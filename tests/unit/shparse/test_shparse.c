@@ -358,7 +358,8 @@ static void test_argv(void **state)
 
 static void test_offsets(void **state)
 {
-	struct shparse_result *r = parse_ok("  sudo  id $(ls -l)\nbash -c 'rm x'");
+	struct shparse_result *r =
+		parse_ok("  sudo  id $(ls -l)\nbash -c 'rm x'");
 
 	(void)state;
 	assert_int_equal(r->n, 5);
