@@ -141,9 +141,13 @@ struct limits_cmd *daemon_cgroup(struct daemon *d, struct session *s,
 int shells_track(struct daemon *d, struct session *s, pid_t pid,
 		 int64_t timeout_ms)
 {
-	struct shell *sh = calloc(1, sizeof(*sh));
+	struct shell *sh;
 	char leaf[32];
 
+	for (sh = shells_head; sh; sh = sh->next)
+		if (sh->pid == pid && !sh->exited)
+			return 0; /* one tracker per process */
+	sh = calloc(1, sizeof(*sh));
 	if (sh == NULL)
 		return -ENOMEM;
 	sh->d = d;
