@@ -320,6 +320,8 @@ static int daemon_start(struct daemon *d, const char *cfgpath, char **envp)
 
 static void daemon_stop(struct daemon *d)
 {
+	if (d->loop)
+		shells_stop(d);
 	http_server_free(d->http);
 	while (d->sessions && session_count(d->sessions) > 0)
 		daemon_session_destroy(d, session_at(d->sessions, 0),

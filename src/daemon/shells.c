@@ -99,7 +99,8 @@ void shells_sweep(struct daemon *d)
 
 	for (; sh; sh = next) {
 		next = sh->next;
-		if (sh->exited && limits_cmd_remove(sh->cg) == 0) {
+		if (sh->exited && (sh->cg == NULL ||
+				   limits_cmd_remove(sh->cg) == 0)) {
 			limits_cmd_free(sh->cg);
 			shells_free(sh);
 		}
@@ -173,4 +174,16 @@ int shells_track(struct daemon *d, struct session *s, pid_t pid,
 	sh->next = shells_head;
 	shells_head = sh;
 	return 0;
+}
+
+void shells_stop(struct daemon *d)
+{
+	(void)d;
+	while (shells_head) {
+		struct shell *sh = shells_head;
+		/* Empty groups go; processes still running are left alone. */
+		if (sh->cg && limits_cmd_remove(sh->cg) == 0)
+			limits_cmd_free(sh->cg);
+		shells_free(sh);
+	}
 }

@@ -12,6 +12,8 @@ int shells_track(struct daemon *d, struct session *s, pid_t pid,
 		 int64_t timeout_ms);
 /* Remove the groups of exited shells whose background jobs have ended. */
 void shells_sweep(struct daemon *d);
+/* At daemon stop: remove empty groups, forget every tracker. */
+void shells_stop(struct daemon *d);
 /* What cgroups this machine has (probed on first use), or NULL. */
 struct limits_env *daemon_limits(struct daemon *d);
 /* A cgroup with the session's policy limits; NULL when none applies. */
