@@ -60,7 +60,7 @@ bool precheck_script(struct precheck *pc, const char *script, int depth)
 	pc->redirect = PRECHECK_NO_REDIRECT;
 	if (script == NULL)
 		return true;
-	/* Too big to read ahead: it runs, and the supervisor governs it. */
+	/* Out of memory: the script runs, and the supervisor governs it. */
 	if (shparse_script(script, strlen(script), &res) < 0)
 		return true;
 	pc->res = res;
