@@ -60,9 +60,17 @@ bool precheck_script(struct precheck *pc, const char *script, int depth)
 	pc->redirect = PRECHECK_NO_REDIRECT;
 	if (script == NULL)
 		return true;
-	/* Out of memory: the script runs, and the supervisor governs it. */
-	if (shparse_script(script, strlen(script), &res) < 0)
-		return true;
+	/* An internal error is a deny, never a silent allow. */
+	if (shparse_script(script, strlen(script), &res) < 0) {
+		memset(&pc->v, 0, sizeof(pc->v));
+		pc->v.decision = pc->v.effective = POLICY_DENY;
+		pc->v.rule = "script-analysis-failed";
+		pc->v.rule_index = -1;
+		str_lcpy(pc->msg, "the script could not be analysed (out of "
+			 "memory); denied", sizeof(pc->msg));
+		str_lcpy(pc->denied_cmd, "(script)", sizeof(pc->denied_cmd));
+		return false;
+	}
 	pc->res = res;
 	for (size_t i = 0; i < res->n; i++) {
 		const struct shparse_cmd *c = &res->cmds[i];
