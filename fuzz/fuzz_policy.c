@@ -11,14 +11,14 @@ static const char *fuzz_lookup(void *arg, const char *name)
 {
 	(void)arg;
 	(void)name;
-	return "/work/proj";
+	return "/workspace/proj";
 }
 
 static void fuzz_decide(const struct policy *p)
 {
 	static const char *const argv[] = {"git", "push", "--force", "origin"};
 	struct policy_exec_req er = {"/usr/bin/git", argv, 4, 1};
-	struct policy_file_req fr = {POLICY_OP_READ, "/work/proj/a/../.env", NULL};
+	struct policy_file_req fr = {POLICY_OP_READ, "/workspace/proj/a/../.env", NULL};
 	struct policy_ip ip;
 	struct policy_net_req nr = {"a.evil.com", 443, &ip, 1};
 	struct policy_verdict v;

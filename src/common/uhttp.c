@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "common/str.h"
 
 int uhttp_connect(const char *path)
@@ -29,20 +30,6 @@ int uhttp_connect(const char *path)
 	return fd;
 }
 
-static int uhttp_write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -EIO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int uhttp_send(int fd, const char *method, const char *path,
 		      const char *body, size_t len)
 {
@@ -53,9 +40,9 @@ static int uhttp_send(int fd, const char *method, const char *path,
 
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -E2BIG;
-	if (uhttp_write_all(fd, head, (size_t)n) < 0)
+	if (io_write_all(fd, head, (size_t)n) < 0)
 		return -EIO;
-	return len ? uhttp_write_all(fd, body, len) : 0;
+	return len ? io_write_all(fd, body, len) : 0;
 }
 
 /* Read one chunk with the progress timeout; bytes, 0 at EOF, or -errno. */

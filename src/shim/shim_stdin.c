@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "shim/shim.h"
 
 #define SHIM_STDIN_FIRST_MS 500 /* wait for the first bytes of a pipe */
@@ -44,20 +45,6 @@ int shim_stdin_read(char **script, size_t *len, bool *complete)
 	return 0;
 }
 
-static int shim_write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -EIO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Streaming: a forwarder child writes the prefix, then copies the rest. */
 static int shim_stdin_forward(const char *script, size_t len)
 {
@@ -75,9 +62,9 @@ static int shim_stdin_forward(const char *script, size_t len)
 		nul = open("/dev/null", O_WRONLY);
 		dup2(nul, 1); /* never hold the caller's output open */
 		dup2(nul, 2);
-		if (shim_write_all(pfd[1], script, len) == 0)
+		if (io_write_all(pfd[1], script, len) == 0)
 			while ((n = read(0, buf, sizeof(buf))) > 0 &&
-			       shim_write_all(pfd[1], buf, (size_t)n) == 0)
+			       io_write_all(pfd[1], buf, (size_t)n) == 0)
 				;
 		_exit(0);
 	default:
@@ -98,7 +85,7 @@ int shim_stdin_replay(const char *script, size_t len, bool complete)
 	fd = memfd_create("agentsh-script", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (shim_write_all(fd, script, len) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
+	if (io_write_all(fd, script, len) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
 	    dup2(fd, 0) < 0) {
 		close(fd);
 		return -EIO;
