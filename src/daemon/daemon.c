@@ -70,11 +70,15 @@ json_object *daemon_body(struct http_req *req)
 	return o;
 }
 
-void daemon_event(struct daemon *d, const struct audit_event *ev)
+int daemon_event(struct daemon *d, const struct audit_event *ev)
 {
+	int r = d->audit ? audit_emit(d->audit, ev, NULL) : 0;
+
 	d->m.events++;
-	if (d->audit && audit_emit(d->audit, ev, NULL) < 0)
-		log_msg(LOG_LVL_ERROR, "audit: cannot record a %s event", ev->type);
+	if (r < 0)
+		log_msg(LOG_LVL_ERROR, "audit: cannot record a %s event: %s",
+			ev->type, strerror(-r));
+	return r;
 }
 
 void daemon_count_decision(struct daemon *d, const struct policy_verdict *v)

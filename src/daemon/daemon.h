@@ -66,8 +66,8 @@ void daemon_send_json(struct http_req *req, int status, struct json_object *o);
 /* Parse the request body as a JSON object (NULL: already answered 400). */
 struct json_object *daemon_body(struct http_req *req);
 
-/* Record an event (and count it). */
-void daemon_event(struct daemon *d, const struct audit_event *ev);
+/* Record an event (and count it); -errno when it could not be recorded. */
+int daemon_event(struct daemon *d, const struct audit_event *ev);
 /* Account one decision in the metrics. */
 void daemon_count_decision(struct daemon *d, const struct policy_verdict *v);
 

@@ -6,6 +6,7 @@
 #include "audit/audit.h"
 #include "common/str.h"
 
+/* Record the decision; one that cannot be recorded does not stand. */
 static void precheck_event(struct precheck *pc, const char *cmd, int depth)
 {
 	const struct policy_verdict *v = &pc->v;
@@ -26,8 +27,13 @@ static void precheck_event(struct precheck *pc, const char *cmd, int depth)
 	ev.path = cmd;
 	ev.operation = pc->operation;
 	ev.fields_json = fields;
-	daemon_event(pc->d, &ev);
 	daemon_count_decision(pc->d, v);
+	if (daemon_event(pc->d, &ev) < 0 && pc->v.effective != POLICY_DENY) {
+		pc->v.effective = POLICY_DENY;
+		pc->v.rule = "audit-unavailable";
+		str_lcpy(pc->msg, "the decision could not be recorded in the "
+			 "audit log; denied", sizeof(pc->msg));
+	}
 }
 
 bool precheck_cmd(struct precheck *pc, const char *path, char *const *argv,
