@@ -363,3 +363,52 @@ def test_shim_shell_limits_and_timeout(tmp_path):
         assert 0 < int(p.stdout.strip() or 0) < 8, p.stderr
     finally:
         d.stop()
+
+
+def test_daemon_as_the_sandbox_user():
+    """As on Daytona: no daemon runs; the shim, as an unprivileged user,
+    starts one as that user, and enforcement works the same."""
+    import shutil
+    import tempfile
+    # pytest's tmp_path sits under a root-only directory; nobody needs access.
+    tmp_path = pathlib.Path(tempfile.mkdtemp(prefix="agentsh-user-", dir="/tmp"))
+    os.chmod(tmp_path, 0o777)
+    d = Daemon(tmp_path)  # config and policy only: never started here
+    for p in (d.dir, d.policies):
+        os.chmod(p, 0o777)
+    r, etc = make_root(tmp_path, d, SHIM, AGENTSH)
+    drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+    try:
+        p = subprocess.run(bwrap_cmd(r, etc, tmp_path, drop + ["bash", "-c",
+                           "id -u; echo ok"]), capture_output=True, text=True,
+                           env=env, timeout=30)
+        assert p.stdout == "65534\nok\n", p.stderr
+        p = subprocess.run(bwrap_cmd(r, etc, tmp_path, drop + ["bash", "-c",
+                           "sudo id"]), capture_output=True, text=True, env=env,
+                           timeout=30)
+        assert p.returncode == 126 and "block-shell-escape" in p.stderr
+        owner = os.stat(d.sock).st_uid
+        assert owner == 65534
+    finally:
+        subprocess.run(["pkill", "-f", f"server --config {d.config}"])
+        shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_sessions_expire(tmp_path):
+    d = Daemon(tmp_path, extra_config="")
+    cfg = d.config.read_text().replace(
+        "sessions:\n", "sessions:\n  cleanup_interval: 100ms\n"
+        "  default_idle_timeout: 300ms\n")
+    d.config.write_text(cfg)
+    d.start()
+    try:
+        d.request("POST", "/api/v1/sessions", {"id": "old", "workspace": str(tmp_path)})
+        assert d.request("GET", "/api/v1/sessions/old")[0] == 200
+        time.sleep(1.0)
+        assert d.request("GET", "/api/v1/sessions/old")[0] == 404
+        st, ev = d.request("GET", "/api/v1/events/search?type=session_expired")
+        assert [e["session_id"] for e in ev] == ["old"]
+        assert ev[0]["fields"]["reason"] == "idle_timeout"
+    finally:
+        d.stop()
