@@ -22,6 +22,7 @@
 #include "daemon/ident.h"
 #include "daemon/shells.h"
 #include "limits/limits.h"
+#include "ydoc/ydoc.h"
 
 #define DAEMON_SHUTDOWN_GRACE_MS 2000
 
@@ -87,6 +88,17 @@ void daemon_count_decision(struct daemon *d, const struct policy_verdict *v)
 		d->m.decisions[v->effective != POLICY_ALLOW][v->decision]++;
 }
 
+/* Compare without leaking, through timing, how much of a key matched. */
+static bool daemon_key_eq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char diff = (unsigned char)(la != lb);
+
+	for (size_t i = 0; i < la; i++)
+		diff |= (unsigned char)(a[i] ^ b[i < lb ? i : 0]);
+	return diff == 0;
+}
+
 static bool daemon_key_ok(struct daemon *d, struct http_req *req,
 			  const char **role)
 {
@@ -94,7 +106,7 @@ static bool daemon_key_ok(struct daemon *d, struct http_req *req,
 	const char *k = http_req_header(req, hdr ? hdr : "X-API-Key");
 
 	for (size_t i = 0; k && i < d->nkeys; i++) {
-		if (strcmp(d->keys[i].key, k) == 0) {
+		if (daemon_key_eq(d->keys[i].key, k)) {
 			*role = d->keys[i].role;
 			return true;
 		}
@@ -190,6 +202,41 @@ static int daemon_open_audit(struct daemon *d)
 	if (r < 0)
 		log_msg(LOG_LVL_ERROR, "audit store %s: %s", ao.sqlite_path,
 			strerror(-r));
+	return r;
+}
+
+/* auth.api_key.keys_file: a YAML list of {id, key, description, role};
+ * an empty role is admin, as in the original. */
+static int daemon_load_keys(struct daemon *d)
+{
+	const char *path = d->cfg->auth.api_key.keys_file;
+	const struct ydoc_node *root;
+	struct ydoc *doc = NULL;
+	struct diag diag;
+	int r;
+
+	if (d->cfg->auth.type == CONFIG_AUTH_NONE || path == NULL)
+		return 0;
+	diag_init(&diag);
+	r = ydoc_parse_file(path, &doc, &diag);
+	root = doc ? ydoc_root(doc) : NULL;
+	if (r == 0 && (root == NULL || root->kind != YDOC_SEQ))
+		r = -EINVAL;
+	for (size_t i = 0; r == 0 && i < root->n && d->nkeys < DAEMON_API_KEYS_MAX; i++) {
+		const struct ydoc_node *k = ydoc_map_get(root->items[i], "key");
+		const struct ydoc_node *role = ydoc_map_get(root->items[i], "role");
+		if (k == NULL || k->kind != YDOC_SCALAR || k->len < 16)
+			continue; /* short keys are guessable: not accepted */
+		d->keys[d->nkeys].key = strdup(k->str);
+		d->keys[d->nkeys].role = strdup(role && role->kind == YDOC_SCALAR &&
+						role->len ? role->str : "admin");
+		d->nkeys++;
+	}
+	diag_print(&diag, stderr);
+	diag_release(&diag);
+	ydoc_free(doc);
+	if (r < 0)
+		log_msg(LOG_LVL_ERROR, "api keys %s: unreadable or not a list", path);
 	return r;
 }
 
@@ -304,7 +351,9 @@ static int daemon_start(struct daemon *d, const char *cfgpath, char **envp)
 	d->loop = loop_new();
 	if (d->loop == NULL)
 		return -ENOMEM;
-	r = daemon_open_audit(d);
+	r = daemon_load_keys(d);
+	if (r == 0)
+		r = daemon_open_audit(d);
 	if (r == 0)
 		r = daemon_open_sessions(d);
 	if (r == 0)
@@ -340,6 +389,10 @@ static void daemon_stop(struct daemon *d)
 	for (size_t i = 0; d->env && d->env[i]; i++)
 		free(d->env[i]);
 	free(d->env);
+	for (size_t i = 0; i < d->nkeys; i++) {
+		free(d->keys[i].key);
+		free(d->keys[i].role);
+	}
 }
 
 static const char server_help[] =

@@ -412,3 +412,32 @@ def test_sessions_expire(tmp_path):
         assert ev[0]["fields"]["reason"] == "idle_timeout"
     finally:
         d.stop()
+
+
+def test_api_keys_over_tcp(tmp_path):
+    import re
+    import urllib.request
+    keys = tmp_path / "keys.yaml"
+    keys.write_text("- {id: ops, key: operator-key-0123456789, role: admin}\n"
+                    "- {id: bot, key: agent-key-0123456789ab, role: agent}\n")
+    d = Daemon(tmp_path, extra_config=f"auth:\n  type: api_key\n  api_key:\n"
+                                      f"    keys_file: \"{keys}\"\n")
+    d.start()
+    try:
+        port = re.search(r"http port (\d+)", d.log.read_text()).group(1)
+
+        def post(key):
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1/sessions", method="POST",
+                data=json.dumps({"workspace": str(tmp_path)}).encode(),
+                headers={"X-API-Key": key} if key else {})
+            try:
+                return urllib.request.urlopen(req, timeout=10).status
+            except urllib.error.HTTPError as e:
+                return e.code
+        assert post(None) == 403
+        assert post("agent-key-0123456789ab") == 403
+        assert post("operator-key-0123456789x") == 403
+        assert post("operator-key-0123456789") == 201
+    finally:
+        d.stop()
