@@ -32,5 +32,6 @@ run fuzz_policy "$(ls "$top"/tests/data/compat/*/default.yaml "$top"/tests/data/
 run fuzz_config "$(ls "$top"/tests/data/compat/*/config.yaml 2>/dev/null)"
 run fuzz_audit_journal ""
 run fuzz_shparse ""
+run fuzz_dlp ""
 run fuzz_http_request "$(ls "$top"/tests/unit/api/fuzz-seeds/* 2>/dev/null)"
 echo "fuzz: all targets ran clean"

@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_config.h"
 #include "cli/cmd_detect.h"
+#include "cli/cmd_dlp.h"
 #include "cli/cmd_events.h"
 #include "daemon/daemon.h"
 
@@ -31,6 +32,7 @@ static const char main_help[] =
 "    shim uninstall-shell    Restore the real shells.\n"
 "    shim status             Say whether the shim is installed.\n"
 "    detect [--json]         Report what this machine can enforce.\n"
+"    dlp scan|bench ...      Redact secrets and personal data in text.\n"
 "    version                 Print the version.\n"
 "\n"
 "EXIT STATUS\n"
@@ -72,6 +74,8 @@ int main(int argc, char **argv, char **envp)
 		return cmd_events(argc - 1, argv + 1, envp);
 	if (strcmp(cmd, "report") == 0)
 		return cmd_report(argc - 1, argv + 1, envp);
+	if (strcmp(cmd, "dlp") == 0)
+		return cmd_dlp(argc - 1, argv + 1, envp);
 	if (strcmp(cmd, "detect") == 0)
 		return cmd_detect(argc - 1, argv + 1, envp);
 	if (strcmp(cmd, "server") == 0)

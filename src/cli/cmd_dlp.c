@@ -1,0 +1,323 @@
+/*
+ * `agentsh dlp scan [--config FILE] [--json] [FILE|-]` prints the text
+ * with every finding redacted, or with --json the findings' positions
+ * (never their values). `agentsh dlp bench [FILE]` measures throughput.
+ */
+#include "cli/cmd_dlp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "common/buf.h"
+#include "common/json.h"
+#include "config/config.h"
+#include "dlp/dlp.h"
+
+#define DLP_CLI_IN_MAX (64u << 20)    /* bytes read from FILE or stdin */
+#define DLP_CLI_OUT_MAX (256u << 20)  /* bytes of output */
+#define DLP_CLI_CHUNK 65536           /* read size */
+#define DLP_BENCH_BYTES (4u << 20)    /* generated text for bench */
+#define DLP_BENCH_ROUNDS 3
+
+static const char dlp_help[] =
+"NAME\n"
+"    agentsh dlp - find and redact secrets and personal data in text\n"
+"\n"
+"SYNOPSIS\n"
+"    agentsh dlp scan [--config FILE] [--json] [FILE|-]\n"
+"    agentsh dlp bench [FILE]\n"
+"    agentsh dlp --help\n"
+"\n"
+"DESCRIPTION\n"
+"    scan reads FILE (or standard input when FILE is - or absent) and\n"
+"    prints it with every finding replaced by [REDACTED:<DISPLAY>], as\n"
+"    the LLM proxy would forward it. Detectors: email, phone (NANP and\n"
+"    E.164), credit_card (Luhn and issuer ranges), ssn (SSA rules) and\n"
+"    api_keys (Anthropic, OpenAI, GitHub with its CRC32 checksum,\n"
+"    GitLab, AWS, Google, Slack, Stripe, npm, JWT, PEM private keys,\n"
+"    passwords in URLs), plus the config's custom patterns. Obvious\n"
+"    placeholders (EXAMPLE, xxxx, your-key-here, 0000...) are ignored.\n"
+"    Overlapping findings are merged into one redaction.\n"
+"\n"
+"    bench redacts FILE, or generated code-like and chat-like text, a\n"
+"    few times and prints the throughput in MB/s.\n"
+"\n"
+"OPTIONS\n"
+"    --config FILE  Take the detectors and custom patterns from the dlp\n"
+"                   section of this server configuration. Without it,\n"
+"                   every built-in detector is on.\n"
+"    --json         Print {\"findings\":[{\"rule\",\"display\",\"start\",\n"
+"                   \"end\"}]} instead of the redacted text: byte\n"
+"                   offsets, end exclusive; never the values.\n"
+"    -h, --help     Show this page.\n"
+"\n"
+"EXIT STATUS\n"
+"    0 nothing found (or bench done), 1 findings, 2 usage error,\n"
+"    unreadable input or invalid configuration.\n"
+"\n"
+"EXAMPLES\n"
+"    git diff | agentsh dlp scan\n"
+"    agentsh dlp scan --json --config /etc/agentsh/config.yaml notes.txt\n";
+
+/* Read a whole file (or stdin for NULL / "-") into b. */
+static int dlp_cli_read(const char *path, struct buf *b)
+{
+	FILE *fp = stdin;
+	char chunk[DLP_CLI_CHUNK];
+	size_t n;
+	int rc = 0;
+
+	if (path != NULL && strcmp(path, "-") != 0) {
+		fp = fopen(path, "rb");
+		if (fp == NULL)
+			return -errno;
+	}
+	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		rc = buf_append(b, chunk, n);
+	if (rc == 0 && ferror(fp))
+		rc = -EIO;
+	if (fp != stdin)
+		fclose(fp);
+	return rc;
+}
+
+static int dlp_cli_engine(const char *cfgpath, char **envp,
+			  struct dlp_engine **e)
+{
+	struct dlp_opts o;
+	struct dlp_custom *cu = NULL;
+	struct config *cfg = NULL;
+	struct diag d;
+	int rc = 0;
+
+	diag_init(&d);
+	dlp_opts_default(&o);
+	if (cfgpath != NULL) {
+		rc = config_load_file(cfgpath, envp, &cfg, &d);
+		if (rc < 0)
+			goto out;
+		o.email = cfg->dlp.patterns.email;
+		o.phone = cfg->dlp.patterns.phone;
+		o.credit_card = cfg->dlp.patterns.credit_card;
+		o.ssn = cfg->dlp.patterns.ssn;
+		o.api_keys = cfg->dlp.patterns.api_keys;
+		cu = calloc(cfg->dlp.n_custom_patterns + 1, sizeof(*cu));
+		if (cu == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < cfg->dlp.n_custom_patterns; i++) {
+			cu[i].name = cfg->dlp.custom_patterns[i].name;
+			cu[i].display = cfg->dlp.custom_patterns[i].display;
+			cu[i].regex = cfg->dlp.custom_patterns[i].regex;
+		}
+		o.custom = cu;
+		o.n_custom = cfg->dlp.n_custom_patterns;
+		if (cfg->dlp.mode == CONFIG_DLP_DISABLED) {
+			o.email = o.phone = o.credit_card = false;
+			o.ssn = o.api_keys = false;
+			o.n_custom = 0;
+		}
+	}
+	rc = dlp_engine_new(&o, e, &d);
+out:
+	diag_print(&d, stderr);
+	diag_release(&d);
+	free(cu);
+	config_free(cfg);
+	return rc;
+}
+
+struct dlp_cli_json {
+	struct buf *out;
+	size_t n;
+};
+
+static int dlp_cli_json_one(const struct dlp_finding *f, void *arg)
+{
+	struct dlp_cli_json *j = arg;
+	int rc;
+
+	rc = buf_puts(j->out, j->n++ ? ",{" : "{");
+	if (rc == 0)
+		rc = json_key(j->out, "rule", 1);
+	if (rc == 0)
+		rc = json_str(j->out, f->rule);
+	if (rc == 0)
+		rc = json_key(j->out, "display", 0);
+	if (rc == 0)
+		rc = json_str(j->out, f->display);
+	if (rc == 0)
+		rc = buf_printf(j->out, ",\"start\":%zu,\"end\":%zu}",
+				f->start, f->end);
+	return rc;
+}
+
+static int dlp_cli_scan_text(struct dlp_engine *e, const struct buf *in,
+			     int json, struct buf *out, size_t *found)
+{
+	struct dlp_cli_json j = { .out = out };
+	struct dlp_stats st = { 0 };
+	int rc;
+
+	if (!json) {
+		rc = dlp_redact(e, in->data ? in->data : "", in->len, out,
+				&st);
+		*found = st.findings;
+		return rc;
+	}
+	rc = buf_puts(out, "{\"findings\":[");
+	if (rc == 0)
+		rc = dlp_scan(e, in->data ? in->data : "", in->len,
+			      dlp_cli_json_one, &j);
+	if (rc == 0)
+		rc = buf_puts(out, "]}\n");
+	*found = j.n;
+	return rc;
+}
+
+static int dlp_cli_scan(int argc, char **argv, char **envp)
+{
+	const char *cfgpath = NULL, *path = NULL;
+	struct dlp_engine *e = NULL;
+	struct buf in, out;
+	int json = 0, rc, ret = CLI_EXIT_USAGE;
+	size_t found = 0;
+
+	buf_init(&in, DLP_CLI_IN_MAX);
+	buf_init(&out, DLP_CLI_OUT_MAX);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = 1;
+		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			cfgpath = argv[++i];
+		} else if ((argv[i][0] != '-' || strcmp(argv[i], "-") == 0) &&
+			   path == NULL) {
+			path = argv[i];
+		} else {
+			fprintf(stderr, "agentsh dlp scan: bad argument '%s' "
+				"(see agentsh dlp --help)\n", argv[i]);
+			goto out;
+		}
+	}
+	rc = dlp_cli_read(path, &in);
+	if (rc < 0) {
+		fprintf(stderr, "agentsh dlp scan: %s: %s\n",
+			path ? path : "stdin", strerror(-rc));
+		goto out;
+	}
+	if (dlp_cli_engine(cfgpath, envp, &e) < 0)
+		goto out;
+	rc = dlp_cli_scan_text(e, &in, json, &out, &found);
+	if (rc < 0) {
+		fprintf(stderr, "agentsh dlp scan: %s\n", strerror(-rc));
+		goto out;
+	}
+	fwrite(out.data, 1, out.len, stdout);
+	ret = found ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+out:
+	dlp_engine_free(e);
+	buf_release(&in);
+	buf_release(&out);
+	return ret;
+}
+
+static const char *const dlp_cli_lines[] = {
+	"static int parse_header(struct conn *c, const char *p, size_t n)\n",
+	"\tif (rc < 0 && errno != EAGAIN) return -errno; /* retry */\n",
+	"Could you refactor the login handler so it uses the new session "
+	"store? Ping me at 2024-05-01T12:30:00Z.\n",
+	"commit 3f2a9c1d7e5b4a6f8c0d2e4f6a8b0c1d2e3f4a5b version 1.24.3\n",
+	"Sure! Here is the updated function, with the error path fixed "
+	"and a test for the empty input case.\n",
+	"\"integrity\": \"sha512-q3ZkZ8v9b4kM2Jp0XcVn7YwRt5LsUeHfGaBdCiJo\"\n",
+	"id = 550e8400-e29b-41d4-a716-446655440000 port 8080 pid 31337\n",
+};
+
+static int dlp_cli_gen(struct buf *b, size_t size)
+{
+	size_t n = sizeof(dlp_cli_lines) / sizeof(dlp_cli_lines[0]);
+	unsigned x = 12345;
+	int rc = 0;
+
+	while (rc == 0 && b->len < size) {
+		x = x * 1103515245u + 12345u;
+		rc = buf_puts(b, dlp_cli_lines[(x >> 16) % n]);
+	}
+	return rc;
+}
+
+static double dlp_cli_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int dlp_cli_bench(int argc, char **argv, char **envp)
+{
+	struct dlp_engine *e = NULL;
+	struct buf in, out;
+	int rc, ret = CLI_EXIT_USAGE;
+	double t0, secs;
+
+	buf_init(&in, DLP_CLI_IN_MAX);
+	buf_init(&out, DLP_CLI_OUT_MAX);
+	rc = argc > 1 ? dlp_cli_read(argv[1], &in) :
+		dlp_cli_gen(&in, DLP_BENCH_BYTES);
+	if (rc < 0) {
+		fprintf(stderr, "agentsh dlp bench: %s\n", strerror(-rc));
+		goto out;
+	}
+	if (dlp_cli_engine(NULL, envp, &e) < 0)
+		goto out;
+	t0 = dlp_cli_now();
+	for (int i = 0; rc == 0 && i < DLP_BENCH_ROUNDS; i++) {
+		buf_reset(&out);
+		rc = dlp_redact(e, in.data ? in.data : "", in.len, &out, NULL);
+	}
+	secs = dlp_cli_now() - t0;
+	if (rc < 0) {
+		fprintf(stderr, "agentsh dlp bench: %s\n", strerror(-rc));
+		goto out;
+	}
+	printf("%s: %zu bytes x %d in %.3f s: %.1f MB/s\n",
+	       dlp_engine_hyperscan(e) ? "hyperscan" : "portable", in.len,
+	       DLP_BENCH_ROUNDS, secs,
+	       secs > 0 ? (double)in.len * DLP_BENCH_ROUNDS / secs / 1e6 : 0);
+	ret = CLI_EXIT_OK;
+out:
+	dlp_engine_free(e);
+	buf_release(&in);
+	buf_release(&out);
+	return ret;
+}
+
+int cmd_dlp(int argc, char **argv, char **envp)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+
+	if (sub == NULL || strcmp(sub, "--help") == 0 ||
+	    strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+		cli_print_help(dlp_help);
+		return sub == NULL ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	}
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			cli_print_help(dlp_help);
+			return CLI_EXIT_OK;
+		}
+	if (strcmp(sub, "scan") == 0)
+		return dlp_cli_scan(argc - 1, argv + 1, envp);
+	if (strcmp(sub, "bench") == 0)
+		return dlp_cli_bench(argc - 1, argv + 1, envp);
+	fprintf(stderr, "agentsh dlp: unknown subcommand '%s' "
+		"(see agentsh dlp --help)\n", sub);
+	return CLI_EXIT_USAGE;
+}

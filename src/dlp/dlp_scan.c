@@ -1,0 +1,287 @@
+/*
+ * Scanning: candidates per rule (PCRE2 over the whole text, or only over
+ * the window Hyperscan pointed at), validators, one overlap resolution,
+ * then findings in order; redaction rewrites in one left-to-right pass.
+ *
+ * Why the window gives the same answer as the whole text: every match of
+ * a rule ends where Hyperscan (prefilter, a superset) reports an end, so
+ * all matches start at or after first_end - max_width and start at or
+ * before last_end; a match attempt starting there reads at most
+ * max_width + DLP_WIDTH_SLACK bytes, all inside the window.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlp/dlp_int.h"
+
+#define DLP_CAND_INIT 64
+
+static int dlp_cand_push(struct dlp_engine *e, size_t s, size_t end,
+			 uint32_t ri)
+{
+	struct dlp_cand *v;
+	size_t cap;
+
+	if (e->ncand == e->capcand) {
+		if (e->capcand >= DLP_CANDIDATES_MAX)
+			return -E2BIG;
+		cap = e->capcand ? e->capcand * 2 : DLP_CAND_INIT;
+		v = realloc(e->cand, cap * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		e->cand = v;
+		e->capcand = cap;
+	}
+	e->cand[e->ncand].start = s;
+	e->cand[e->ncand].end = end;
+	e->cand[e->ncand].rule = ri;
+	e->ncand++;
+	return 0;
+}
+
+/* Validate one match and keep it; returns 0 or -errno. */
+static int dlp_rule_take(struct dlp_engine *e, uint32_t ri, const char *text)
+{
+	struct dlp_rule *r = &e->rules[ri];
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
+	size_t s = ov[0], end = ov[1];
+
+	if (r->group > 0 && pcre2_get_ovector_count(r->md) >
+	    (uint32_t)r->group && ov[2 * r->group] != PCRE2_UNSET) {
+		s = ov[2 * r->group];
+		end = ov[2 * r->group + 1];
+	}
+	if (end <= s || !dlp_validate(r->valid, text + s, end - s))
+		return 0;
+	return dlp_cand_push(e, s, end, ri);
+}
+
+int dlp_rule_collect(struct dlp_engine *e, uint32_t ri, const char *text,
+		     size_t from, size_t stop, size_t *next, size_t sublen)
+{
+	struct dlp_rule *r = &e->rules[ri];
+	size_t off = from;
+	int rc = 0;
+
+	while (off <= sublen) {
+		PCRE2_SIZE *ov;
+		int m = pcre2_match(r->re, (PCRE2_SPTR)text, sublen, off, 0,
+				    r->md, e->mctx);
+
+		if (m == PCRE2_ERROR_NOMATCH)
+			break;
+		if (m == PCRE2_ERROR_MATCHLIMIT ||
+		    m == PCRE2_ERROR_DEPTHLIMIT ||
+		    m == PCRE2_ERROR_JIT_STACKLIMIT)
+			return -ERANGE;
+		if (m < 0)
+			return -EINVAL;
+		ov = pcre2_get_ovector_pointer(r->md);
+		if (ov[0] > stop)
+			break;
+		rc = dlp_rule_take(e, ri, text);
+		if (rc < 0)
+			return rc;
+		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		if (next != NULL)
+			*next = off;
+	}
+	return rc;
+}
+
+static size_t dlp_sublen(const struct dlp_rule *r, size_t stop, size_t len)
+{
+	if (len - stop > r->maxw + DLP_WIDTH_SLACK)
+		return stop + r->maxw + DLP_WIDTH_SLACK;
+	return len;
+}
+
+/* The first offset where a match containing end p of rule r can start. */
+static size_t dlp_lo(const struct dlp_rule *r, size_t p)
+{
+	return p > r->maxw ? p - r->maxw : 0;
+}
+
+/*
+ * One window per cluster of Hyperscan events of rule ri (events from *k
+ * on, sorted): a match containing event p starts in [p - maxw, p].
+ */
+static int dlp_rule_windows(struct dlp_engine *e, uint32_t ri,
+			    const char *text, size_t len, size_t *k)
+{
+	const struct dlp_rule *r = &e->rules[ri];
+	size_t off = 0, i = *k;
+	int rc = 0;
+
+	while (rc == 0 && i < e->nev && e->ev[i].rule == ri) {
+		size_t ws = dlp_lo(r, e->ev[i].pos), we = e->ev[i].pos;
+
+		while (++i < e->nev && e->ev[i].rule == ri &&
+		       dlp_lo(r, e->ev[i].pos) <= we + 1)
+			we = e->ev[i].pos;
+		if (off > we)
+			continue;
+		rc = dlp_rule_collect(e, ri, text, ws > off ? ws : off, we,
+				      &off, dlp_sublen(r, we, len));
+	}
+	while (i < e->nev && e->ev[i].rule == ri)
+		i++;
+	*k = i;
+	return rc;
+}
+
+/* Run rule ri over the part of the text it can match in. */
+static int dlp_rule_run(struct dlp_engine *e, uint32_t ri, const char *text,
+			size_t len, size_t *k)
+{
+	struct dlp_rule *r = &e->rules[ri];
+
+	if (e->db == NULL || !r->in_hs)
+		return dlp_rule_collect(e, ri, text, 0, SIZE_MAX, NULL, len);
+	if (!r->hit)
+		return 0;
+	if (!e->ev_overflow)
+		return dlp_rule_windows(e, ri, text, len, k);
+	return dlp_rule_collect(e, ri, text, dlp_lo(r, r->first), r->last, NULL,
+				dlp_sublen(r, r->last, len));
+}
+
+static int dlp_ev_cmp(const void *a, const void *b)
+{
+	const struct dlp_ev *x = a, *y = b;
+
+	if (x->rule != y->rule)
+		return x->rule < y->rule ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int dlp_cand_cmp(const void *a, const void *b)
+{
+	const struct dlp_cand *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end > y->end ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* Higher priority, then the longer span, then the earlier rule. */
+static bool dlp_better(const struct dlp_engine *e, const struct dlp_cand *a,
+		       const struct dlp_cand *b)
+{
+	int pa = e->rules[a->rule].prio, pb = e->rules[b->rule].prio;
+
+	if (pa != pb)
+		return pa > pb;
+	if (a->end - a->start != b->end - b->start)
+		return a->end - a->start > b->end - b->start;
+	return a->rule < b->rule;
+}
+
+static int dlp_emit(const struct dlp_engine *e, const struct dlp_cand *best,
+		    size_t s, size_t end, dlp_finding_cb cb, void *arg)
+{
+	struct dlp_finding f = {
+		.rule = e->rules[best->rule].name,
+		.display = e->rules[best->rule].display,
+		.start = s,
+		.end = end,
+	};
+
+	return cb(&f, arg);
+}
+
+/* Merge overlapping candidates; each cluster is one finding. */
+static int dlp_resolve(struct dlp_engine *e, dlp_finding_cb cb, void *arg)
+{
+	const struct dlp_cand *best;
+	size_t s, end;
+	int rc;
+
+	if (e->ncand == 0)
+		return 0;
+	qsort(e->cand, e->ncand, sizeof(*e->cand), dlp_cand_cmp);
+	best = &e->cand[0];
+	s = best->start;
+	end = best->end;
+	for (size_t i = 1; i < e->ncand; i++) {
+		const struct dlp_cand *c = &e->cand[i];
+
+		if (c->start < end) {
+			if (c->end > end)
+				end = c->end;
+			if (dlp_better(e, c, best))
+				best = c;
+			continue;
+		}
+		rc = dlp_emit(e, best, s, end, cb, arg);
+		if (rc != 0)
+			return rc;
+		best = c;
+		s = c->start;
+		end = c->end;
+	}
+	return dlp_emit(e, best, s, end, cb, arg);
+}
+
+int dlp_scan(struct dlp_engine *e, const char *text, size_t len,
+	     dlp_finding_cb cb, void *arg)
+{
+	size_t k = 0;
+	int rc = 0;
+
+	e->ncand = 0;
+	if (len > DLP_TEXT_MAX)
+		return -E2BIG;
+	if (text == NULL)
+		text = "";
+	if (e->db != NULL)
+		rc = dlp_hs_scan(e, text, len);
+	if (e->db != NULL && !e->ev_overflow)
+		qsort(e->ev, e->nev, sizeof(*e->ev), dlp_ev_cmp);
+	for (uint32_t i = 0; rc == 0 && i < e->n; i++)
+		rc = dlp_rule_run(e, i, text, len, &k);
+	if (rc == 0)
+		rc = dlp_resolve(e, cb, arg);
+	e->ncand = 0;
+	return rc;
+}
+
+struct dlp_redact_ctx {
+	const char *text;
+	struct buf *out;
+	size_t pos, n;
+};
+
+static int dlp_redact_one(const struct dlp_finding *f, void *arg)
+{
+	struct dlp_redact_ctx *c = arg;
+	int rc;
+
+	rc = buf_append(c->out, c->text + c->pos, f->start - c->pos);
+	if (rc == 0)
+		rc = buf_printf(c->out, "[REDACTED:%s]", f->display);
+	c->pos = f->end;
+	c->n++;
+	return rc;
+}
+
+int dlp_redact(struct dlp_engine *e, const char *text, size_t len,
+	       struct buf *out, struct dlp_stats *st)
+{
+	struct dlp_redact_ctx c = { .text = text ? text : "", .out = out };
+	size_t before = out->len;
+	int rc;
+
+	rc = dlp_scan(e, text, len, dlp_redact_one, &c);
+	if (rc == 0)
+		rc = buf_append(out, c.text + c.pos, len - c.pos);
+	if (rc == 0 && st != NULL) {
+		st->findings += c.n;
+		st->bytes_in += len;
+		st->bytes_out += out->len - before;
+	}
+	return rc;
+}
