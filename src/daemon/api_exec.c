@@ -98,7 +98,8 @@ static const char *xrun_script(const struct xrun *x)
 	if (strcmp(b, "sh") && strcmp(b, "bash") && strcmp(b, "dash"))
 		return NULL;
 	for (size_t i = 1; i + 1 < x->argc; i++)
-		if (x->argv[i][0] == '-' && strchr(x->argv[i], 'c'))
+		if (x->argv[i][0] == '-' && x->argv[i][1] != '-' &&
+		    strchr(x->argv[i], 'c'))
 			return x->argv[i + 1];
 	return NULL;
 }

@@ -83,16 +83,18 @@ static void shim_scan_args(struct shim_run *s, int argc, char **argv)
 	bool c = false;
 	int i;
 
-	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+	for (i = 1; i < argc && (argv[i][0] == '-' || argv[i][0] == '+') &&
+		    argv[i][1]; i++) {
 		if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
 		}
-		if (argv[i][1] != '-' && strchr(argv[i], 'c'))
+		if (argv[i][0] == '-' && argv[i][1] != '-' && strchr(argv[i], 'c'))
 			c = true;
-		if (argv[i][1] != '-' && strchr(argv[i], 'i'))
+		if (argv[i][0] == '-' && argv[i][1] != '-' && strchr(argv[i], 'i'))
 			s->interactive = true;
 		if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "-O") == 0 ||
+		     strcmp(argv[i], "+o") == 0 || strcmp(argv[i], "+O") == 0 ||
 		     strcmp(argv[i], "--rcfile") == 0 ||
 		     strcmp(argv[i], "--init-file") == 0) && i + 1 < argc)
 			i++;

@@ -160,6 +160,8 @@ def test_shim_denies_before_anything_runs(root, tmp_path):
     assert r.returncode == 126
     assert "agentsh: denied by rule block-shell-escape" in r.stderr
     assert not marker.exists()
+    r = root(["bash", "+x", "-o", "pipefail", "-c", "sudo id"])
+    assert r.returncode == 126
     r = root(["sh", "-c", "kill -9 1"])  # a builtin
     assert r.returncode == 126 and "block-system-commands" in r.stderr
     r = root(["bash"], stdin=f"touch {marker}\nnc -l 4444\n")
