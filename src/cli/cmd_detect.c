@@ -7,7 +7,16 @@
 #include "cli/cmd_detect.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/landlock.h>
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <string.h>
@@ -248,11 +257,110 @@ static void detect_process_tree(const struct detect_ctx *ctx,
 		 v1 ? "cgroup.procs" : "process group");
 }
 
+
+/* --- kernel primitives: each probe uses the primitive in a child. ------ */
+
+/* Run fn in a forked child; its exit code (or -1). */
+static int detect_in_child(int (*fn)(void))
+{
+	int st = 0;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn());
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* 0 installed; else errno (EBUSY: another listener is in the chain). */
+static int detect_notify_child(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getppid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {4, f};
+	long fd;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return errno;
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	return fd >= 0 ? 0 : errno;
+}
+
+/* 0 when a Landlock ruleset could be created and enforced. */
+static int detect_landlock_child(void)
+{
+	struct landlock_ruleset_attr a = {
+		.handled_access_fs = LANDLOCK_ACCESS_FS_MAKE_FIFO};
+	long fd = syscall(SYS_landlock_create_ruleset, &a, sizeof(a), 0);
+
+	if (fd < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return errno;
+	return syscall(SYS_landlock_restrict_self, fd, 0) == 0 ? 0 : errno;
+}
+
+/* 0 when a child of ours can be seized and released with ptrace. */
+static int detect_ptrace_child(void)
+{
+	pid_t c = fork();
+	int r;
+
+	if (c == 0) {
+		pause();
+		_exit(0);
+	}
+	r = ptrace(PTRACE_SEIZE, c, 0, 0) == 0 ? 0 : errno;
+	if (r == 0)
+		ptrace(PTRACE_DETACH, c, 0, 0);
+	kill(c, SIGKILL);
+	waitpid(c, NULL, 0);
+	return r;
+}
+
+static void detect_kernel(const struct detect_ctx *ctx, struct detect_domain *d)
+{
+	int r, abi;
+	int fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+
+	(void)ctx;
+	r = detect_in_child(detect_notify_child);
+	detect_item_add(d, "seccomp_user_notify", r == 0, r == 0 ? "listener" : "none",
+			"%s", r == 0 ? "a user-notify filter was installed" :
+			r == EBUSY ? "EBUSY: another listener (e.g. the sandbox "
+			"runtime's) holds the chain" : strerror(r > 0 ? r : EIO));
+	abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
+			   LANDLOCK_CREATE_RULESET_VERSION);
+	r = detect_in_child(detect_landlock_child);
+	if (r == 0)
+		detect_item_add(d, "landlock", true, "abi",
+				"a ruleset was enforced; ABI %d", abi);
+	else
+		detect_item_add(d, "landlock", false, "none", "not usable: %s",
+				strerror(r > 0 ? r : EIO));
+	r = detect_in_child(detect_ptrace_child);
+	detect_item_add(d, "ptrace", r == 0, r == 0 ? "seize" : "none", "%s",
+			r == 0 ? "PTRACE_SEIZE of a child worked" :
+				 strerror(r > 0 ? r : EIO));
+	detect_item_add(d, "fuse_device", fuse >= 0, fuse >= 0 ? "/dev/fuse" : "none",
+			"%s", fuse >= 0 ? "/dev/fuse opens (a mount is not tried)" :
+					  strerror(errno));
+	if (fuse >= 0)
+		close(fuse);
+	snprintf(d->mechanism, sizeof(d->mechanism), "%s",
+		 d->item[0].ok ? "seccomp user-notify" :
+		 d->item[1].ok ? "landlock + plain seccomp" : "plain seccomp");
+}
+
 /* The domains, in output order; later issues append their probes. */
 static const struct detect_probe detect_probes[] = {
 	{ "resource_limits", detect_resource_limits },
 	{ "process_tree", detect_process_tree },
-	/* Planned: seccomp_notify, landlock, fuse, ptrace. */
+	{ "kernel", detect_kernel },
 };
 
 #define DETECT_NPROBES (sizeof(detect_probes) / sizeof(detect_probes[0]))

@@ -1,5 +1,6 @@
 """agentsh config check / show, and policy test --config, via the binary."""
 import json
+import pathlib
 
 
 def test_compat_configs_load_with_located_warnings(run):
@@ -68,3 +69,26 @@ def test_policy_md_lists_the_real_defaults(run, tmp_path):
     doc = (TOP / "docs" / "POLICY.md").read_text()
     block = doc.split("### 2.4")[1].split("```yaml\n")[1].split("```")[0]
     assert block.strip() == shown.strip()
+
+
+def test_detect_tells_the_truth_under_ebusy(agentsh_bin):
+    """With a listener already held by an ancestor (as Daytona's runtime
+    does), user-notify is reported unavailable with EBUSY."""
+    import os
+    import subprocess
+    from conftest import TOP
+    build = pathlib.Path(os.environ.get("AGENTSH_BUILD", str(TOP / "build")))
+
+    def notify_detail(argv):
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        doms = {d["name"]: d for d in json.loads(out.stdout)["domains"]}
+        k = doms["kernel"]
+        return [x for x in k["details"] + k.get("why_not", [])
+                if x.startswith("seccomp_user_notify")][0]
+
+    here = notify_detail([agentsh_bin, "detect", "--json"])
+    assert "installed" in here
+    held = notify_detail([str(build / "hold_listener"), agentsh_bin, "detect",
+                          "--json"])
+    assert "EBUSY" in held
