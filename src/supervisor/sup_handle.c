@@ -1,0 +1,199 @@
+/* Receiving and answering one seccomp notification. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "supervisor/supervisor.h"
+#include "supervisor/sup_int.h"
+
+/* A buffer the kernel's notification fits in, whatever its version. */
+union sup_notif_buf {
+	struct seccomp_notif n;
+	unsigned char raw[SUP_NOTIF_BUF];
+};
+
+int sup_respond(const struct sup_req *q, int error, unsigned int flags)
+{
+	union {
+		struct seccomp_notif_resp r;
+		unsigned char raw[SUP_NOTIF_BUF];
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	u.r.id = q->n->id;
+	u.r.error = error;
+	u.r.flags = flags;
+	if (ioctl(q->listener, SECCOMP_IOCTL_NOTIF_SEND, &u.r) < 0)
+		return -errno;
+	return 0;
+}
+
+int sup_deny(const struct sup_req *q)
+{
+	return sup_respond(q, -EACCES, 0);
+}
+
+/* Is the notification still pending (so what we read was its memory)? */
+static bool sup_valid(const struct sup_req *q)
+{
+	__u64 id = q->n->id;
+
+	return ioctl(q->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+/* Read argv into buf; the strings stay in buf, pointers in argv. */
+static int sup_read_argv(const struct sup_req *q, uint64_t uargv,
+			 const char **argv, char *buf, struct sup_exec_req *r)
+{
+	size_t used = 0;
+	uint64_t p;
+	int ret;
+
+	r->argc = 0;
+	for (; uargv && r->argc < SUP_ARGV_MAX; uargv += sizeof(p)) {
+		ret = sup_mem_read(q->pid, uargv, &p, sizeof(p));
+		if (ret < 0)
+			return ret;
+		if (!p)
+			return 0;
+		if (used >= SUP_ARGBUF_MAX - 1)
+			break;
+		ret = sup_mem_str(q->pid, p, buf + used,
+				  SUP_ARGBUF_MAX - used);
+		if (ret == -ENAMETOOLONG) {
+			r->argv_truncated = true;
+			argv[r->argc++] = buf + used;
+			return 0;
+		}
+		if (ret < 0)
+			return ret;
+		argv[r->argc++] = buf + used;
+		used += strlen(buf + used) + 1;
+	}
+	r->argv_truncated = uargv != 0;
+	return 0;
+}
+
+/*
+ * execve cannot be emulated: the supervisor cannot replace the target's
+ * image, so an allowed exec is answered with CONTINUE and the kernel reads
+ * the path again. A second thread of the target can swap the path between
+ * our read and the kernel's, so this decision is not a boundary against a
+ * hostile multithreaded target; Landlock exec rights are (design notes §3).
+ */
+static int sup_do_exec(struct sup_req *q, int dirfd, uint64_t upath,
+		       uint64_t uargv)
+{
+	static const char *const empty_argv[] = {NULL};
+	const char *argv[SUP_ARGV_MAX + 1];
+	char buf[SUP_ARGBUF_MAX];
+	struct sup_exec_req r = {.path = q->path, .abs = q->abs,
+				 .argv = empty_argv};
+	int ret;
+
+	ret = sup_mem_str(q->pid, upath, q->path, sizeof(q->path));
+	if (ret == 0)
+		ret = sup_resolve(q->pid, dirfd, q->path, q->abs,
+				  sizeof(q->abs));
+	if (ret == 0)
+		ret = sup_read_argv(q, uargv, argv, buf, &r);
+	if (ret < 0 || !sup_valid(q))
+		goto out;
+	argv[r.argc] = NULL;
+	r.argv = argv;
+	if (q->ops->exec && q->ops->exec(q->arg, q->pid, &r))
+		return sup_respond(q, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+out:
+	return sup_deny(q);
+}
+
+/* Never CONTINUE an open: the kernel would read the path again. */
+static int sup_do_open(struct sup_req *q, int dirfd, uint64_t upath,
+		       int flags, mode_t mode, uint64_t uhow)
+{
+	struct open_how how = {0};
+	int ret;
+
+	ret = sup_mem_str(q->pid, upath, q->path, sizeof(q->path));
+	if (ret == 0 && uhow)
+		ret = sup_mem_read(q->pid, uhow, &how, sizeof(how));
+	if (ret == 0 && uhow) {
+		flags = (int)how.flags;
+		mode = (mode_t)how.mode;
+		if (how.resolve & SUP_RESOLVE_REFUSE)
+			ret = -EXDEV;
+	}
+	if (ret == 0)
+		ret = sup_resolve(q->pid, dirfd, q->path, q->abs,
+				  sizeof(q->abs));
+	if (ret < 0 || !sup_valid(q))
+		return sup_deny(q);
+	return sup_emulate_open(q, flags, mode, how.resolve);
+}
+
+static int sup_dispatch(struct sup_req *q)
+{
+	const __u64 *a = q->n->data.args;
+
+	switch (q->n->data.nr) {
+	case __NR_execve:
+		return sup_do_exec(q, AT_FDCWD, a[0], a[1]);
+	case __NR_execveat:
+		return sup_do_exec(q, (int)a[0], a[1], a[2]);
+	case __NR_open:
+		return sup_do_open(q, AT_FDCWD, a[0], (int)a[1],
+				   (mode_t)a[2], 0);
+	case __NR_creat:
+		return sup_do_open(q, AT_FDCWD, a[0],
+				   O_CREAT | O_WRONLY | O_TRUNC,
+				   (mode_t)a[1], 0);
+	case __NR_openat:
+		return sup_do_open(q, (int)a[0], a[1], (int)a[2],
+				   (mode_t)a[3], 0);
+	case __NR_openat2:
+		if (a[3] < sizeof(struct open_how) || !a[2])
+			return sup_deny(q);
+		return sup_do_open(q, (int)a[0], a[1], 0, 0, a[2]);
+	default:
+		return sup_deny(q);
+	}
+}
+
+int sup_handle(int listener, const struct sup_ops *ops, void *arg)
+{
+	struct seccomp_notif_sizes sz = {0};
+	union sup_notif_buf nb;
+	struct pollfd p = {.fd = listener, .events = POLLIN};
+	struct sup_req q;
+	int ret;
+
+	if (poll(&p, 1, 0) < 0)
+		return -errno;
+	if (!(p.revents & POLLIN))
+		return (p.revents & (POLLHUP | POLLERR)) ? -EPIPE : -EAGAIN;
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		return -errno;
+	if (sz.seccomp_notif > sizeof(nb) ||
+	    sz.seccomp_notif_resp > SUP_NOTIF_BUF)
+		return -EOVERFLOW;
+	memset(&nb, 0, sizeof(nb));
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &nb.n) < 0) {
+		ret = -errno;
+		/* Gone before we took it, or someone else took it. */
+		return (ret == -ENOENT || ret == -EINTR) ? 0 : ret;
+	}
+	q.listener = listener;
+	q.ops = ops;
+	q.arg = arg;
+	q.n = &nb.n;
+	q.pid = (pid_t)nb.n.pid;
+	q.path[0] = q.abs[0] = '\0';
+	ret = sup_dispatch(&q);
+	return ret == -ENOENT ? 0 : ret;
+}

@@ -1,0 +1,153 @@
+/* Reading the target's memory and resolving its paths. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "supervisor/supervisor.h"
+#include "supervisor/sup_int.h"
+
+#define SUP_PAGE 4096u /* reads never cross this boundary */
+
+static int sup_mem_procfs(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	char p[SUP_PROC_PATH_MAX];
+	ssize_t r;
+	int fd, ret = 0;
+
+	snprintf(p, sizeof(p), "/proc/%d/mem", (int)pid);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = pread(fd, buf, len, (off_t)addr);
+	if (r < 0)
+		ret = -errno;
+	else if ((size_t)r != len)
+		ret = -EFAULT;
+	close(fd);
+	return ret;
+}
+
+int sup_mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = {buf, len};
+	struct iovec remote = {(void *)(uintptr_t)addr, len};
+	ssize_t r;
+
+	if (len == 0)
+		return 0;
+	r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+	if (r >= 0 && (size_t)r == len)
+		return 0;
+	return sup_mem_procfs(pid, addr, buf, len);
+}
+
+int sup_mem_str(pid_t pid, uint64_t addr, char *buf, size_t n)
+{
+	size_t got = 0, chunk;
+	int ret;
+
+	if (addr == 0)
+		return -EFAULT;
+	while (got < n) {
+		/* Stop at page ends: the string may end before a hole. */
+		chunk = SUP_PAGE - (size_t)((addr + got) % SUP_PAGE);
+		if (chunk > n - got)
+			chunk = n - got;
+		ret = sup_mem_read(pid, addr + got, buf + got, chunk);
+		if (ret < 0)
+			return ret;
+		if (memchr(buf + got, '\0', chunk))
+			return 0;
+		got += chunk;
+	}
+	buf[n - 1] = '\0';
+	return -ENAMETOOLONG;
+}
+
+/* Append component c (length len) to out (length *o) and handle . and .. */
+static int sup_push(char *out, size_t n, size_t *o, const char *c, size_t len)
+{
+	if (len == 0 || (len == 1 && c[0] == '.'))
+		return 0;
+	if (len == 2 && c[0] == '.' && c[1] == '.') {
+		while (*o > 0 && out[*o - 1] != '/')
+			(*o)--;
+		if (*o > 0)
+			(*o)--;
+		return 0;
+	}
+	if (*o + 1 + len + 1 > n)
+		return -ENAMETOOLONG;
+	out[(*o)++] = '/';
+	memcpy(out + *o, c, len);
+	*o += len;
+	return 0;
+}
+
+static int sup_push_all(char *out, size_t n, size_t *o, const char *s)
+{
+	const char *slash;
+	size_t len;
+	int ret;
+
+	while (*s) {
+		slash = strchr(s, '/');
+		len = slash ? (size_t)(slash - s) : strlen(s);
+		ret = sup_push(out, n, o, s, len);
+		if (ret < 0)
+			return ret;
+		s += len;
+		if (*s == '/')
+			s++;
+	}
+	return 0;
+}
+
+int sup_path_join(const char *base, const char *path, char *out, size_t n)
+{
+	size_t o = 0;
+	int ret;
+
+	if (n < 2)
+		return -ENAMETOOLONG;
+	if (path[0] != '/') {
+		if (!base || base[0] != '/')
+			return -EINVAL;
+		ret = sup_push_all(out, n, &o, base);
+		if (ret < 0)
+			return ret;
+	}
+	ret = sup_push_all(out, n, &o, path);
+	if (ret < 0)
+		return ret;
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	return 0;
+}
+
+int sup_resolve(pid_t pid, int dirfd, const char *path, char *out, size_t n)
+{
+	char link[SUP_PROC_PATH_MAX], base[SUP_PATH_MAX];
+	ssize_t r;
+
+	if (path[0] == '/')
+		return sup_path_join(NULL, path, out, n);
+	if (dirfd == AT_FDCWD)
+		snprintf(link, sizeof(link), "/proc/%d/cwd", (int)pid);
+	else if (dirfd >= 0)
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, dirfd);
+	else
+		return -EBADF;
+	r = readlink(link, base, sizeof(base) - 1);
+	if (r < 0)
+		return -errno;
+	base[r] = '\0';
+	/* "(deleted)", sockets, pipes, anon inodes: nothing to resolve. */
+	if (base[0] != '/' || (size_t)r == sizeof(base) - 1)
+		return -ENOENT;
+	return sup_path_join(base, path, out, n);
+}

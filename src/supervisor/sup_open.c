@@ -1,0 +1,197 @@
+/*
+ * Emulating an allowed open: the supervisor opens the path it checked and
+ * the target receives the descriptor (ADDFD with SEND answers the call in
+ * one step). The object actually opened is checked again by its real path,
+ * so a symbolic link cannot lead from an allowed name to a denied file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/str.h"
+#include "supervisor/supervisor.h"
+#include "supervisor/sup_int.h"
+
+/* openat2 from dirfd; fd or -errno. */
+static int sup_open_at(int dirfd, const char *path, const struct open_how *h)
+{
+	long fd = syscall(SYS_openat2, dirfd, path, h, sizeof(*h));
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* Open q->abs (or path) under the target's root; fd or -errno. */
+static int sup_open_root(const struct sup_req *q, const char *path,
+			 const struct open_how *h)
+{
+	char root[SUP_PROC_PATH_MAX];
+	int rfd, fd;
+
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)q->pid);
+	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return -errno;
+	fd = sup_open_at(rfd, path, h);
+	close(rfd);
+	return fd;
+}
+
+/* Readlink of a /proc link into an absolute, normalised path. */
+static int sup_link_path(const char *link, const char *name, char *out,
+			 size_t n)
+{
+	char real[SUP_PATH_MAX];
+	ssize_t r;
+
+	r = readlink(link, real, sizeof(real) - 1);
+	if (r < 0)
+		return -errno;
+	if ((size_t)r == sizeof(real) - 1)
+		return -ENAMETOOLONG;
+	real[r] = '\0';
+	if (real[0] != '/')
+		return -ENOENT;
+	return sup_path_join(real, name ? name : "", out, n);
+}
+
+/*
+ * Ask the hook again when what fd (plus "/name") really is differs from
+ * the path checked. Paths are made relative to the target's root.
+ */
+static int sup_recheck(const struct sup_req *q, const struct sup_open_req *r,
+		       int fd, const char *name)
+{
+	char link[SUP_PROC_PATH_MAX], real[SUP_PATH_MAX], root[SUP_PATH_MAX];
+	struct sup_open_req again = *r;
+	const char *p = real;
+	size_t rl;
+	int ret;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ret = sup_link_path(link, name, real, sizeof(real));
+	if (ret < 0)
+		return ret;
+	snprintf(link, sizeof(link), "/proc/%d/root", (int)q->pid);
+	ret = sup_link_path(link, NULL, root, sizeof(root));
+	if (ret < 0)
+		return ret;
+	rl = strlen(root);
+	if (strcmp(root, "/") != 0) {
+		if (strncmp(real, root, rl) != 0 ||
+		    (real[rl] != '/' && real[rl] != '\0'))
+			return -EACCES;
+		p = real[rl] ? real + rl : "/";
+	}
+	if (strcmp(p, q->abs) == 0)
+		return 0;
+	again.path = p;
+	return q->ops->open(q->arg, q->pid, &again) ? 0 : -EACCES;
+}
+
+/*
+ * O_CREAT: open the parent, check where it really is, then create the
+ * last component without following a link there (a dangling link would
+ * create its target unchecked). An existing link is opened without
+ * O_CREAT and checked after the open like any other.
+ */
+static int sup_open_create(const struct sup_req *q,
+			   const struct sup_open_req *r,
+			   const struct open_how *h)
+{
+	struct open_how ph = {O_PATH | O_DIRECTORY | O_CLOEXEC, 0, h->resolve};
+	struct open_how ch = *h;
+	char parent[SUP_PATH_MAX];
+	const char *name;
+	int pfd, fd;
+
+	str_lcpy(parent, q->abs, sizeof(parent));
+	name = strrchr(q->abs, '/') + 1;
+	if (!*name)
+		return sup_open_root(q, q->abs, h);
+	parent[name - q->abs] = '\0';
+	pfd = sup_open_root(q, parent, &ph);
+	if (pfd < 0)
+		return pfd;
+	fd = sup_recheck(q, r, pfd, name);
+	if (fd < 0)
+		goto out;
+	ch.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
+	fd = sup_open_at(pfd, name, &ch);
+	if (fd == -ELOOP && (h->flags & O_EXCL))
+		fd = -EEXIST;
+	else if (fd == -ELOOP) {
+		ch = *h;
+		ch.flags &= ~(uint64_t)O_CREAT;
+		ch.mode = 0;
+		fd = sup_open_root(q, q->abs, &ch);
+	}
+out:
+	close(pfd);
+	return fd;
+}
+
+/* O_TRUNC is applied only once the file is known to be allowed. */
+static int sup_truncate(int fd, int flags)
+{
+	struct stat st;
+
+	if ((flags & O_ACCMODE) == O_RDONLY)
+		return 0;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static int sup_inject(const struct sup_req *q, int fd, int flags)
+{
+	struct seccomp_notif_addfd a = {0};
+
+	a.id = q->n->id;
+	a.flags = SECCOMP_ADDFD_FLAG_SEND;
+	a.srcfd = (__u32)fd;
+	a.newfd_flags = (flags & O_CLOEXEC) ? O_CLOEXEC : 0;
+	if (ioctl(q->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a) >= 0)
+		return 0;
+	if (errno == ENOENT)
+		return 0; /* the target is gone */
+	return sup_respond(q, -errno, 0);
+}
+
+int sup_emulate_open(struct sup_req *q, int flags, mode_t mode,
+		     uint64_t resolve)
+{
+	struct sup_open_req r = {.path = q->abs, .flags = flags};
+	struct open_how h = {0};
+	int fd, ret;
+
+	if (flags & (O_CREAT | __O_TMPFILE))
+		r.mode = mode & 07777;
+	if (!q->ops->open || !q->ops->open(q->arg, q->pid, &r))
+		return sup_deny(q);
+	h.flags = (uint64_t)(unsigned int)((flags & ~O_TRUNC) | O_CLOEXEC);
+	h.mode = r.mode;
+	h.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
+		    (resolve & SUP_RESOLVE_KEEP);
+	if (flags & O_CREAT)
+		fd = sup_open_create(q, &r, &h);
+	else
+		fd = sup_open_root(q, q->abs, &h);
+	if (fd < 0)
+		return sup_respond(q, fd, 0);
+	ret = sup_recheck(q, &r, fd, NULL) < 0 ? -EACCES : 0;
+	if (ret == 0 && (flags & O_TRUNC))
+		ret = sup_truncate(fd, flags);
+	if (ret == 0)
+		ret = sup_inject(q, fd, flags);
+	else
+		ret = sup_respond(q, ret, 0);
+	close(fd);
+	return ret;
+}

@@ -1,0 +1,72 @@
+/*
+ * The seccomp user-notification supervisor: a filter that kills foreign
+ * system call ABIs, refuses a fixed set of dangerous calls, answers the
+ * session marker probe and sends exec and open calls to a listener, and a
+ * handler that decides those calls with caller-supplied hooks.
+ *
+ * Opens are emulated: the supervisor reads the path once, decides on that
+ * copy, opens it itself and injects the descriptor (ADDFD), so a target
+ * that rewrites its path buffer after the check gains nothing. Exec cannot
+ * be emulated and is answered with CONTINUE (see sup_handle.c).
+ */
+#ifndef AGENTSH_SUPERVISOR_H
+#define AGENTSH_SUPERVISOR_H
+
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define SUP_FILTER_MAX 128     /* BPF instructions in the filter */
+#define SUP_PATH_MAX 4096      /* a path read from the target (with NUL) */
+#define SUP_ARGV_MAX 256       /* argv entries passed to the exec hook */
+#define SUP_ARGBUF_MAX 32768   /* bytes of argv strings read per exec */
+#define SUP_NOTIF_BUF 1024     /* room for the kernel's notification */
+
+struct sup_filter {
+	struct sock_filter insn[SUP_FILTER_MAX];
+	struct sock_fprog prog; /* points into insn */
+};
+
+struct sup_exec_req {
+	const char *path;        /* as the target gave it */
+	const char *abs;         /* resolved against cwd or dirfd */
+	const char *const *argv; /* argv[0] .. argv[argc-1] */
+	size_t argc;
+	bool argv_truncated;     /* more than SUP_ARGV_MAX/SUP_ARGBUF_MAX */
+};
+
+struct sup_open_req {
+	const char *path; /* absolute, lexically normalised */
+	int flags;        /* the target's open flags */
+	mode_t mode;      /* meaningful with O_CREAT or O_TMPFILE only */
+};
+
+/* Hooks: return true to allow. Any other outcome is EACCES. */
+struct sup_ops {
+	bool (*exec)(void *arg, pid_t pid, const struct sup_exec_req *r);
+	bool (*open)(void *arg, pid_t pid, const struct sup_open_req *r);
+};
+
+/* Fill f (and f->prog) with the filter; 0 or -ENOSPC. */
+int sup_filter_build(struct sup_filter *f);
+
+/*
+ * Set no_new_privs and install prog in the calling thread's process with
+ * a new listener; the listener fd or -errno.
+ */
+int sup_install(const struct sock_fprog *prog);
+
+/*
+ * Handle one pending notification without blocking. 0 when one was
+ * handled (or its target died meanwhile), -EAGAIN when none is pending,
+ * -EPIPE when no task uses the filter any more, other -errno when the
+ * listener fails. Any error while deciding a call denies it.
+ */
+int sup_handle(int listener, const struct sup_ops *ops, void *arg);
+
+/* Lexically normalise path (absolute, or relative to the absolute base);
+ * 0, -ENAMETOOLONG or -EINVAL. */
+int sup_path_join(const char *base, const char *path, char *out, size_t n);
+
+#endif
