@@ -419,9 +419,14 @@ static bool shparse_array_prefix(const struct shparse_word *w)
  * name[..] in command position (or [..] at a word start in an array):
  * bash reads the subscript as part of the word, blanks, # and all.
  */
-static int shparse_subscript(struct shparse_ctx *c, struct shparse_word *w)
+/*
+ * Read a balanced run from the open character at c->pos to its match, as
+ * part of the word (dynamic: it is a pattern or a subscript).
+ */
+static int shparse_balanced(struct shparse_ctx *c, struct shparse_word *w,
+			    char open_ch, char close_ch)
 {
-	size_t open = c->pos, d = 0, len = w->val.len;
+	size_t open = c->pos, d = 0;
 	int r = shparse_nest_enter(c->st, shparse_off(c, open));
 
 	if (r < 0)
@@ -431,21 +436,29 @@ static int shparse_subscript(struct shparse_ctx *c, struct shparse_word *w)
 		char ch = shparse_char(c, c->pos);
 
 		if (c->pos >= c->end) {
-			r = shparse_fail(c, open, "unclosed '['");
-		} else if (ch == '[' || ch == ']') {
+			r = shparse_fail(c, open, "unclosed '%c'", open_ch);
+		} else if (ch == open_ch || ch == close_ch) {
 			c->pos++;
-			d = ch == '[' ? d + 1 : d - 1;
+			d = ch == open_ch ? d + 1 : d - 1;
 			if (d == 0)
 				break;
 		} else {
 			r = shparse_param_char(c, w, ch, false);
 		}
 	}
+	shparse_nest_leave(c->st);
+	return r;
+}
+
+static int shparse_subscript(struct shparse_ctx *c, struct shparse_word *w)
+{
+	size_t len = w->val.len;
+	int r = shparse_balanced(c, w, '[', ']');
+
 	/* The value keeps only the name, for the assignment test. */
 	w->val.len = len;
 	if (w->val.data != NULL)
 		w->val.data[len] = '\0';
-	shparse_nest_leave(c->st);
 	return r;
 }
 
@@ -608,28 +621,7 @@ static bool shparse_extglob_at(const struct shparse_ctx *c,
 /* The pattern list of an extglob: part of the word, a glob. */
 static int shparse_extglob(struct shparse_ctx *c, struct shparse_word *w)
 {
-	size_t open = c->pos, d = 0;
-	int r = shparse_nest_enter(c->st, shparse_off(c, open));
-
-	if (r < 0)
-		return r;
-	w->dynamic = true;
-	while (r == 0) {
-		char ch = shparse_char(c, c->pos);
-
-		if (c->pos >= c->end) {
-			r = shparse_fail(c, open, "unclosed '('");
-		} else if (ch == '(' || ch == ')') {
-			c->pos++;
-			d = ch == '(' ? d + 1 : d - 1;
-			if (d == 0)
-				break;
-		} else {
-			r = shparse_param_char(c, w, ch, false);
-		}
-	}
-	shparse_nest_leave(c->st);
-	return r;
+	return shparse_balanced(c, w, '(', ')');
 }
 
 /* Whether the "[" at c->pos opens a subscript that bash reads whole. */
