@@ -143,6 +143,9 @@ int http_req_header_at(const struct http_req *req, size_t i,
 /* The body (NUL-terminated copy; "" when empty); *len may be NULL. */
 const char *http_req_body(const struct http_req *req, size_t *len);
 const struct http_peer *http_req_peer(const struct http_req *req);
+/* The descriptor the peer passed with SCM_RIGHTS on this connection (the
+ * caller owns it now), or -1. */
+int http_req_take_fd(struct http_req *req);
 
 /*
  * Keep the request after the handler returns. The caller then owns it and

@@ -49,6 +49,7 @@ int http_conn_new(struct http_server *srv, int fd, enum http_peer_kind kind)
 	c->srv = srv;
 	c->loop = srv->loop;
 	c->fd = fd;
+	c->passed_fd = -1;
 	c->refs = 1;
 	c->state = HTTP_CS_IDLE;
 	c->first = true;
@@ -110,6 +111,9 @@ void http_conn_close(struct http_conn *c, bool sync_abort)
 	loop_del_fd(c->loop, c->fd);
 	close(c->fd);
 	c->fd = -1;
+	if (c->passed_fd >= 0)
+		close(c->passed_fd);
+	c->passed_fd = -1;
 	http_conn_disarm(c);
 	buf_release(&c->out);
 	c->out_off = 0;
@@ -409,14 +413,59 @@ static void http_conn_run_deferred(void *arg)
 	http_conn_unref(c);
 }
 
+/*
+ * Keep the first descriptor a peer passes with SCM_RIGHTS (the shim's
+ * seccomp listener); any other is closed at once, so a peer cannot make
+ * the daemon hold descriptors.
+ */
+static void http_conn_take_rights(struct http_conn *c, struct msghdr *m)
+{
+	struct cmsghdr *h;
+	size_t nfd, i;
+	int *fds;
+
+	for (h = CMSG_FIRSTHDR(m); h != NULL; h = CMSG_NXTHDR(m, h)) {
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		fds = (int *)(void *)CMSG_DATA(h);
+		for (i = 0; i < nfd; i++) {
+			if (c->passed_fd < 0)
+				c->passed_fd = fds[i];
+			else
+				close(fds[i]);
+		}
+	}
+}
+
+static ssize_t http_conn_recv(struct http_conn *c, char *rbuf)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(HTTP_PASSED_FDS_MAX * sizeof(int))];
+	} cm;
+	struct iovec iov = {rbuf, HTTP_READ_CHUNK};
+	struct msghdr m = {0};
+	ssize_t n;
+
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cm.b;
+	m.msg_controllen = sizeof(cm.b);
+	do {
+		n = recvmsg(c->fd, &m, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n >= 0 && m.msg_controllen > 0)
+		http_conn_take_rights(c, &m);
+	return n;
+}
+
 static void http_conn_read(struct http_conn *c)
 {
 	char *rbuf = c->srv->rbuf;
 	ssize_t n;
 
-	do {
-		n = recv(c->fd, rbuf, HTTP_READ_CHUNK, 0);
-	} while (n < 0 && errno == EINTR);
+	n = http_conn_recv(c, rbuf);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
 	if (n <= 0) {

@@ -13,6 +13,7 @@
 #include "common/loop.h"
 
 #define HTTP_READ_CHUNK (16 * 1024)   /* bytes taken per read() */
+#define HTTP_PASSED_FDS_MAX 4         /* SCM_RIGHTS descriptors per read */
 #define HTTP_ACCEPT_BATCH 64          /* accepts per listener wakeup */
 #define HTTP_ACCEPT_RETRY_MS 1000     /* pause after EMFILE/ENFILE */
 #define HTTP_LINGER_BYTES_MAX (1024 * 1024) /* discarded before a close */
@@ -80,6 +81,7 @@ struct http_conn {
 	struct loop *loop;
 	struct http_conn *prev, *next;
 	int fd;
+	int passed_fd;             /* one descriptor sent with SCM_RIGHTS, or -1 */
 	unsigned refs;             /* server's, a request's, deferred work's */
 	enum http_conn_state state;
 	llhttp_t parser;

@@ -384,3 +384,11 @@ const struct http_peer *http_req_peer(const struct http_req *req)
 {
 	return &req->conn->peer;
 }
+
+int http_req_take_fd(struct http_req *req)
+{
+	int fd = req->conn->passed_fd;
+
+	req->conn->passed_fd = -1;
+	return fd;
+}

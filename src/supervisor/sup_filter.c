@@ -2,13 +2,16 @@
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/proto.h"
 #include "supervisor/supervisor.h"
+#include "supervisor/sup_int.h"
 
 #define SUP_X32_BIT 0x40000000u
 
@@ -22,13 +25,29 @@ static const unsigned int sup_denied[] = {
 	__NR_keyctl, __NR_add_key, __NR_request_key,
 	/* Opens that would bypass the notified ones. */
 	__NR_open_by_handle_at,
+	/* Other processes' descriptors and memory. */
+	__NR_pidfd_getfd, __NR_process_madvise,
+	/* The new mount API, namespaces of others, machine state. */
+	__NR_open_tree, __NR_move_mount, __NR_fsopen, __NR_fsconfig,
+	__NR_fsmount, __NR_fspick, __NR_mount_setattr, __NR_setns,
+	__NR_acct, __NR_swapon, __NR_swapoff, __NR_reboot, __NR_iopl,
+	__NR_ioperm, __NR_quotactl, __NR_syslog, __NR_vhangup,
 };
 
 /* Decided by the supervisor. creat() is an open too. */
 static const unsigned int sup_notified[] = {
 	__NR_execve, __NR_execveat, __NR_open, __NR_openat, __NR_openat2,
-	__NR_creat,
+	__NR_creat, __NR_unlink, __NR_unlinkat, __NR_rmdir, __NR_rename,
+	__NR_renameat, __NR_renameat2, __NR_mkdir, __NR_mkdirat, __NR_link,
+	__NR_linkat, __NR_symlink, __NR_symlinkat, __NR_chmod, __NR_fchmodat,
+	SUP_NR_FCHMODAT2, __NR_truncate, __NR_connect, __NR_sendmsg,
+	__NR_sendmmsg, __NR_kill, __NR_tkill, __NR_tgkill,
+	__NR_pidfd_send_signal, __NR_rt_sigqueueinfo, __NR_rt_tgsigqueueinfo,
 };
+
+#define SUP_AF_PACKET 17
+#define SUP_TCP_FASTOPEN_CONNECT 30
+#define SUP_PERSONALITY_QUERY 0xffffffffu
 
 #define SUP_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -63,6 +82,81 @@ static void sup_put_match(struct sup_emit *e, unsigned int k, unsigned int ret)
 	sup_put_ret(e, ret);
 }
 
+#define SUP_ARG_LO(i) (offsetof(struct seccomp_data, args[i]))
+#define SUP_ARG_HI(i) (offsetof(struct seccomp_data, args[i]) + 4)
+
+/* if (nr == k) { body } — body emitted by fn; falls through otherwise. */
+static void sup_put_nr_block(struct sup_emit *e, unsigned int nr,
+			     void (*fn)(struct sup_emit *e))
+{
+	size_t at = e->n;
+
+	sup_put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr,
+						 0, 0));
+	fn(e);
+	/* The body always returns: jump over it when nr differs. */
+	if (at < e->cap)
+		e->v[at].jf = (unsigned char)(e->n - at - 1);
+	sup_put_ld(e, offsetof(struct seccomp_data, nr));
+}
+
+/* Raw IP and packet sockets: EPERM. */
+static void sup_body_socket(struct sup_emit *e)
+{
+	unsigned int eperm = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
+
+	sup_put_ld(e, SUP_ARG_LO(0));
+	sup_put_match(e, SUP_AF_PACKET, eperm);
+	sup_put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						 AF_INET, 1, 0));
+	sup_put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						 AF_INET6, 0, 4));
+	sup_put_ld(e, SUP_ARG_LO(1));
+	sup_put(e, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf));
+	sup_put_match(e, SOCK_RAW, eperm);
+	sup_put_ret(e, SECCOMP_RET_ALLOW);
+}
+
+/* TCP_FASTOPEN_CONNECT would let a send connect to its own address. */
+static void sup_body_setsockopt(struct sup_emit *e)
+{
+	unsigned int eperm = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
+
+	sup_put_ld(e, SUP_ARG_LO(1));
+	sup_put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						 IPPROTO_TCP, 0, 3));
+	sup_put_ld(e, SUP_ARG_LO(2));
+	sup_put_match(e, SUP_TCP_FASTOPEN_CONNECT, eperm);
+	sup_put_ret(e, SECCOMP_RET_ALLOW);
+}
+
+/* sendto without an address is write(); with one it is decided. */
+static void sup_body_sendto(struct sup_emit *e)
+{
+	sup_put_ld(e, SUP_ARG_LO(4));
+	sup_put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0,
+						 0, 2));
+	sup_put_ld(e, SUP_ARG_HI(4));
+	sup_put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0,
+						 1, 0));
+	sup_put_ret(e, SECCOMP_RET_USER_NOTIF);
+	sup_put_ret(e, SECCOMP_RET_ALLOW);
+}
+
+/* personality(): queries and PER_LINUX only. */
+static void sup_body_personality(struct sup_emit *e)
+{
+	unsigned int eperm = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
+
+	sup_put_ld(e, SUP_ARG_LO(0));
+	sup_put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0,
+						 2, 0));
+	sup_put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						 SUP_PERSONALITY_QUERY, 1, 0));
+	sup_put_ret(e, eperm);
+	sup_put_ret(e, SECCOMP_RET_ALLOW);
+}
+
 int sup_filter_build(struct sup_filter *f)
 {
 	struct sup_emit e = {f->insn, 0, SUP_FILTER_MAX};
@@ -82,6 +176,10 @@ int sup_filter_build(struct sup_filter *f)
 		sup_put_match(&e, sup_denied[i], eperm);
 	for (i = 0; i < SUP_NELEM(sup_notified); i++)
 		sup_put_match(&e, sup_notified[i], SECCOMP_RET_USER_NOTIF);
+	sup_put_nr_block(&e, __NR_socket, sup_body_socket);
+	sup_put_nr_block(&e, __NR_setsockopt, sup_body_setsockopt);
+	sup_put_nr_block(&e, __NR_sendto, sup_body_sendto);
+	sup_put_nr_block(&e, __NR_personality, sup_body_personality);
 	/* The session marker probe, as common/marker.c answers it. */
 	sup_put(&e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 						  __NR_prctl, 0, 3));

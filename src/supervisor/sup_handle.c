@@ -34,13 +34,28 @@ int sup_respond(const struct sup_req *q, int error, unsigned int flags)
 	return 0;
 }
 
+int sup_respond_val(const struct sup_req *q, int64_t val)
+{
+	union {
+		struct seccomp_notif_resp r;
+		unsigned char raw[SUP_NOTIF_BUF];
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	u.r.id = q->n->id;
+	u.r.val = val;
+	if (ioctl(q->listener, SECCOMP_IOCTL_NOTIF_SEND, &u.r) < 0)
+		return -errno;
+	return 0;
+}
+
 int sup_deny(const struct sup_req *q)
 {
 	return sup_respond(q, -EACCES, 0);
 }
 
 /* Is the notification still pending (so what we read was its memory)? */
-static bool sup_valid(const struct sup_req *q)
+bool sup_valid(const struct sup_req *q)
 {
 	__u64 id = q->n->id;
 
@@ -160,8 +175,15 @@ static int sup_dispatch(struct sup_req *q)
 		if (a[3] < sizeof(struct open_how) || !a[2])
 			return sup_deny(q);
 		return sup_do_open(q, (int)a[0], a[1], 0, 0, a[2]);
+	case __NR_connect: case __NR_sendto: case __NR_sendmsg:
+	case __NR_sendmmsg:
+		return sup_do_net(q);
+	case __NR_kill: case __NR_tkill: case __NR_tgkill:
+	case __NR_pidfd_send_signal: case __NR_rt_sigqueueinfo:
+	case __NR_rt_tgsigqueueinfo:
+		return sup_do_kill(q);
 	default:
-		return sup_deny(q);
+		return sup_do_file(q);
 	}
 }
 

@@ -44,6 +44,25 @@ int sup_mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return sup_mem_procfs(pid, addr, buf, len);
 }
 
+int sup_mem_write(pid_t pid, uint64_t addr, const void *buf, size_t len)
+{
+	struct iovec local = {(void *)(uintptr_t)buf, len};
+	struct iovec remote = {(void *)(uintptr_t)addr, len};
+	char p[SUP_PROC_PATH_MAX];
+	ssize_t r = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+	int fd;
+
+	if (r >= 0 && (size_t)r == len)
+		return 0;
+	snprintf(p, sizeof(p), "/proc/%d/mem", (int)pid);
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = pwrite(fd, buf, len, (off_t)addr);
+	close(fd);
+	return r == (ssize_t)len ? 0 : -EFAULT;
+}
+
 int sup_mem_str(pid_t pid, uint64_t addr, char *buf, size_t n)
 {
 	size_t got = 0, chunk;

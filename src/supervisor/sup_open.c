@@ -25,8 +25,7 @@ static int sup_open_at(int dirfd, const char *path, const struct open_how *h)
 	return fd < 0 ? -errno : (int)fd;
 }
 
-/* Open q->abs (or path) under the target's root; fd or -errno. */
-static int sup_open_root(const struct sup_req *q, const char *path,
+int sup_open_root(const struct sup_req *q, const char *path,
 			 const struct open_how *h)
 {
 	char root[SUP_PROC_PATH_MAX];
@@ -41,8 +40,7 @@ static int sup_open_root(const struct sup_req *q, const char *path,
 	return fd;
 }
 
-/* Readlink of a /proc link into an absolute, normalised path. */
-static int sup_link_path(const char *link, const char *name, char *out,
+int sup_link_path(const char *link, const char *name, char *out,
 			 size_t n)
 {
 	char real[SUP_PATH_MAX];
@@ -59,16 +57,10 @@ static int sup_link_path(const char *link, const char *name, char *out,
 	return sup_path_join(real, name ? name : "", out, n);
 }
 
-/*
- * Ask the hook again when what fd (plus "/name") really is differs from
- * the path checked. Paths are made relative to the target's root.
- */
-static int sup_recheck(const struct sup_req *q, const struct sup_open_req *r,
-		       int fd, const char *name)
+int sup_real_path(const struct sup_req *q, int fd, const char *name,
+		  char *out, size_t n)
 {
 	char link[SUP_PROC_PATH_MAX], real[SUP_PATH_MAX], root[SUP_PATH_MAX];
-	struct sup_open_req again = *r;
-	const char *p = real;
 	size_t rl;
 	int ret;
 
@@ -81,15 +73,28 @@ static int sup_recheck(const struct sup_req *q, const struct sup_open_req *r,
 	if (ret < 0)
 		return ret;
 	rl = strlen(root);
-	if (strcmp(root, "/") != 0) {
-		if (strncmp(real, root, rl) != 0 ||
-		    (real[rl] != '/' && real[rl] != '\0'))
-			return -EACCES;
-		p = real[rl] ? real + rl : "/";
-	}
-	if (strcmp(p, q->abs) == 0)
+	if (strcmp(root, "/") == 0)
+		return str_lcpy(out, real, n) < n ? 0 : -ENAMETOOLONG;
+	if (strncmp(real, root, rl) != 0 || (real[rl] != '/' && real[rl] != '\0'))
+		return -EACCES;
+	return str_lcpy(out, real[rl] ? real + rl : "/", n) < n ?
+		       0 : -ENAMETOOLONG;
+}
+
+/* Ask the hook again when what fd (plus "/name") really is differs from
+ * the path checked. */
+static int sup_recheck(const struct sup_req *q, const struct sup_open_req *r,
+		       int fd, const char *name)
+{
+	struct sup_open_req again = *r;
+	char real[SUP_PATH_MAX];
+	int ret = sup_real_path(q, fd, name, real, sizeof(real));
+
+	if (ret < 0)
+		return ret;
+	if (strcmp(real, q->abs) == 0)
 		return 0;
-	again.path = p;
+	again.path = real;
 	return q->ops->open(q->arg, q->pid, &again) ? 0 : -EACCES;
 }
 
@@ -164,6 +169,22 @@ static int sup_inject(const struct sup_req *q, int fd, int flags)
 	return sup_respond(q, -errno, 0);
 }
 
+static int sup_open_as(struct sup_req *q, const struct sup_open_req *r,
+		       const struct open_how *h, int flags)
+{
+	struct sup_creds c;
+	int fd = sup_creds_enter(q->pid, &c);
+
+	if (fd < 0)
+		return fd;
+	if (flags & O_CREAT)
+		fd = sup_open_create(q, r, h);
+	else
+		fd = sup_open_root(q, q->abs, h);
+	sup_creds_leave(&c);
+	return fd;
+}
+
 int sup_emulate_open(struct sup_req *q, int flags, mode_t mode,
 		     uint64_t resolve)
 {
@@ -179,10 +200,7 @@ int sup_emulate_open(struct sup_req *q, int flags, mode_t mode,
 	h.mode = r.mode;
 	h.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
 		    (resolve & SUP_RESOLVE_KEEP);
-	if (flags & O_CREAT)
-		fd = sup_open_create(q, &r, &h);
-	else
-		fd = sup_open_root(q, q->abs, &h);
+	fd = sup_open_as(q, &r, &h, flags);
 	if (fd < 0)
 		return sup_respond(q, fd, 0);
 	ret = sup_recheck(q, &r, fd, NULL) < 0 ? -EACCES : 0;

@@ -15,13 +15,16 @@
 #include <linux/filter.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
-#define SUP_FILTER_MAX 128     /* BPF instructions in the filter */
+#define SUP_FILTER_MAX 256     /* BPF instructions in the filter */
 #define SUP_PATH_MAX 4096      /* a path read from the target (with NUL) */
 #define SUP_ARGV_MAX 256       /* argv entries passed to the exec hook */
 #define SUP_ARGBUF_MAX 32768   /* bytes of argv strings read per exec */
 #define SUP_NOTIF_BUF 1024     /* room for the kernel's notification */
+#define SUP_SEND_MAX 65536     /* bytes of one emulated datagram send */
+#define SUP_GROUPS_MAX 256     /* supplementary groups taken from a target */
 
 struct sup_filter {
 	struct sock_filter insn[SUP_FILTER_MAX];
@@ -42,10 +45,53 @@ struct sup_open_req {
 	mode_t mode;      /* meaningful with O_CREAT or O_TMPFILE only */
 };
 
-/* Hooks: return true to allow. Any other outcome is EACCES. */
+/* Path operations other than open and exec, all emulated. */
+enum sup_op {
+	SUP_OP_UNLINK, SUP_OP_RMDIR, SUP_OP_RENAME, SUP_OP_MKDIR, SUP_OP_LINK,
+	SUP_OP_SYMLINK, SUP_OP_CHMOD, SUP_OP_TRUNCATE, SUP_OP_COUNT
+};
+
+enum sup_verdict { SUP_DENY, SUP_ALLOW, SUP_SOFT_DELETE };
+
+struct sup_file_req {
+	enum sup_op op;
+	const char *path;  /* absolute, normalised: the object acted on */
+	const char *path2; /* RENAME/LINK: the new name; SYMLINK: the link's
+			    * text (not a path the kernel resolves now) */
+	mode_t mode;       /* MKDIR, CHMOD */
+};
+
+/* A connect() or an addressed send: the destination the kernel would use. */
+struct sup_net_req {
+	int family;        /* AF_INET, AF_INET6 or AF_UNIX */
+	int type;          /* SOCK_STREAM, SOCK_DGRAM, ... */
+	bool is_connect;   /* else a send with an address */
+	unsigned char addr[16]; /* network byte order (4 or 16 bytes used) */
+	uint16_t port;     /* host byte order */
+	const char *unix_path; /* AF_UNIX: absolute, normalised (or "@name") */
+};
+
+/* A signal to another process (kill, tkill, tgkill, pidfd_send_signal). */
+struct sup_kill_req {
+	pid_t target; /* a thread group id; <= 0 for process groups */
+	int sig;
+};
+
+/*
+ * Hooks, called on the thread that calls sup_handle. Anything but an
+ * explicit allow is EACCES. A hook missing is a deny.
+ */
 struct sup_ops {
 	bool (*exec)(void *arg, pid_t pid, const struct sup_exec_req *r);
 	bool (*open)(void *arg, pid_t pid, const struct sup_open_req *r);
+	enum sup_verdict (*file)(void *arg, pid_t pid,
+				 const struct sup_file_req *r);
+	/* Move dirfd/name (which is r->path) away instead of deleting it;
+	 * 0 or -errno (then the call fails with that errno). */
+	int (*soft_delete)(void *arg, pid_t pid, int dirfd, const char *name,
+			   const struct sup_file_req *r);
+	bool (*net)(void *arg, pid_t pid, const struct sup_net_req *r);
+	bool (*kill)(void *arg, pid_t pid, const struct sup_kill_req *r);
 };
 
 /* Fill f (and f->prog) with the filter; 0 or -ENOSPC. */

@@ -68,7 +68,7 @@ static bool t_exec_ok(void *arg, pid_t pid, const struct sup_exec_req *r)
 	return true;
 }
 
-static const struct sup_ops t_ops = {t_exec_ok, t_open_ok};
+static const struct sup_ops t_ops = {.exec = t_exec_ok, .open = t_open_ok};
 
 static void t_write_file(const char *path, const char *text)
 {
@@ -109,49 +109,25 @@ static int t_teardown(void **state)
 	return 0;
 }
 
-static void t_send_fd(int sock, int fd)
+/*
+ * The child cannot send its listener with sendmsg (sendmsg is one of the
+ * calls it now waits on us for), so it writes the number and we take the
+ * descriptor with pidfd_getfd, as a parent may.
+ */
+static int t_take_listener(int sock, pid_t pid)
 {
-	char c = 'L';
-	struct iovec io = {&c, 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr m = {.msg_iov = &io, .msg_iovlen = 1,
-			   .msg_control = u.buf,
-			   .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	int num = -1, pfd, fd;
+	char ack = 'A';
 
-	memset(u.buf, 0, sizeof(u.buf));
-	cm = CMSG_FIRSTHDR(&m);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(sock, &m, 0) != 1)
-		_exit(90);
-}
-
-static int t_recv_fd(int sock)
-{
-	char c;
-	struct iovec io = {&c, 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr m = {.msg_iov = &io, .msg_iovlen = 1,
-			   .msg_control = u.buf,
-			   .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &m, 0) != 1)
+	if (read(sock, &num, sizeof(num)) != (ssize_t)sizeof(num))
 		return -1;
-	cm = CMSG_FIRSTHDR(&m);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd < 0)
 		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	fd = (int)syscall(SYS_pidfd_getfd, pfd, num, 0);
+	close(pfd);
+	if (write(sock, &ack, 1) != 1)
+		return -1;
 	return fd;
 }
 
@@ -175,13 +151,17 @@ static int t_start(struct t_env *e, t_child_fn fn, pid_t *pid)
 		lfd = sup_install(&f.prog);
 		if (lfd < 0)
 			_exit(92);
-		t_send_fd(sv[1], lfd);
+		char ack;
+
+		if (write(sv[1], &lfd, sizeof(lfd)) != (ssize_t)sizeof(lfd) ||
+		    read(sv[1], &ack, 1) != 1)
+			_exit(90);
 		close(lfd);
 		close(sv[1]);
 		_exit(fn(e));
 	}
 	close(sv[1]);
-	lfd = t_recv_fd(sv[0]);
+	lfd = t_take_listener(sv[0], *pid);
 	close(sv[0]);
 	assert_true(lfd >= 0);
 	return lfd;
