@@ -113,7 +113,7 @@ int landlock_rs_allow_tcp(struct landlock_rs *rs, unsigned access,
 
 /*
  * Set no_new_privs when not set and restrict this process (and what it
- * execs) to the ruleset. 0, or -errno with the process unrestricted.
+ * execs) to the ruleset. 0, or -errno with Landlock not applied.
  */
 int landlock_rs_apply(struct landlock_rs *rs);
 

@@ -36,6 +36,7 @@
 #define T_EXEC_FAILED 100   /* exit code base for a failed execve */
 #define T_USRBIN_DENY 10    /* files denied in the /usr/bin case */
 #define T_USRBIN_RUNS 3     /* timed runs of the /usr/bin case */
+#define T_BIG_ENTRIES 3000  /* files in the synthetic big directory */
 #define T_USRBIN_MAX_US 5000000 /* a generous bound on one build+apply */
 
 /* A temp tree: bin/{ok,denied,denied2,hl}, other/ok2, link, alias, ro, rw. */
@@ -315,6 +316,74 @@ static size_t t_count_entries(const char *path)
 	return n - 2;
 }
 
+/* errno of open(path, flags), closing what it opened. */
+static int t_open(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static void t_child_big(void *arg, int *res)
+{
+	const struct t_tree *t = arg;
+	char p[T_USRBIN_DENY][T_PATH_MAX], ok[T_PATH_MAX];
+	const char *deny[T_USRBIN_DENY];
+	struct timespec a, b;
+	struct landlock_status st;
+	struct landlock_rs *rs;
+
+	for (int i = 0; i < T_USRBIN_DENY; i++) {
+		snprintf(ok, sizeof(ok), "big/f%04d", i * 97);
+		t_path(t, p[i], ok);
+		deny[i] = p[i];
+	}
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	rs = landlock_rs_new(LANDLOCK_WANT_EXEC_DENY, NULL);
+	res[0] = landlock_rs_deny_exec(rs, deny, T_USRBIN_DENY, NULL, NULL);
+	res[1] = landlock_rs_apply(rs);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	landlock_rs_status(rs, &st);
+	landlock_rs_free(rs);
+	res[2] = (int)t_us(&a, &b);
+	res[3] = (int)st.rules;
+	t_path(t, ok, "big/f0001");
+	res[4] = t_exec(ok);
+	res[5] = t_exec(p[3]);
+}
+
+/* A directory of T_BIG_ENTRIES files with 10 denied: works, and fast. */
+static void t_exec_deny_big(void **state)
+{
+	struct t_tree *t = *state;
+	char p[T_PATH_MAX], name[32];
+	int res[T_RES_MAX];
+
+	t_skip_below(1);
+	t_path(t, p, "big");
+	assert_int_equal(mkdir(p, 0755), 0);
+	for (int i = 0; i < T_BIG_ENTRIES; i++) {
+		snprintf(name, sizeof(name), "big/f%04d", i);
+		t_path(t, p, name);
+		if (i == 1 || i == 3 * 97)
+			t_copy(T_TRUE, p);
+		else
+			assert_int_equal(t_open(p, O_WRONLY | O_CREAT), 0);
+	}
+	t_run(t_child_big, t, res);
+	assert_int_equal(res[0], 0);
+	assert_int_equal(res[1], 0);
+	assert_int_equal(res[4], 0);
+	assert_int_equal(res[5], EACCES);
+	assert_true(res[2] > 0 && res[2] < T_USRBIN_MAX_US);
+	print_message("%d entries, %d denied: build+apply %d.%03d ms, "
+		      "%d rules\n", T_BIG_ENTRIES, T_USRBIN_DENY,
+		      res[2] / 1000, res[2] % 1000, res[3]);
+}
+
 /* ~10 denied files in /usr/bin (2000+ entries): works and is fast. */
 static void t_exec_deny_usrbin(void **state)
 {
@@ -338,17 +407,6 @@ static void t_exec_deny_usrbin(void **state)
 			      t_count_entries("/usr/bin"), res[4],
 			      res[2] / 1000, res[2] % 1000, res[3]);
 	}
-}
-
-/* errno of open(path, flags), closing what it opened. */
-static int t_open(const char *path, int flags)
-{
-	int fd = open(path, flags | O_CLOEXEC, 0644);
-
-	if (fd < 0)
-		return errno;
-	close(fd);
-	return 0;
 }
 
 static void t_child_allow(void *arg, int *res)
@@ -657,6 +715,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_exec_deny_tree, t_setup,
 						t_teardown),
 		cmocka_unit_test(t_exec_deny_usrbin),
+		cmocka_unit_test_setup_teardown(t_exec_deny_big, t_setup,
+						t_teardown),
 		cmocka_unit_test_setup_teardown(t_allowlist, t_setup,
 						t_teardown),
 		cmocka_unit_test_setup_teardown(t_allow_and_deny, t_setup,
