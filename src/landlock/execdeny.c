@@ -36,16 +36,23 @@ struct landlock_deny {
 	size_t nino;
 };
 
+/* Whether sb is one of the inodes that get no rule. */
+static bool landlock_deny_has_ino(const struct landlock_deny *d,
+				  const struct stat *sb)
+{
+	for (size_t i = 0; i < d->nino; i++)
+		if (d->ino[i].dev == sb->st_dev && d->ino[i].ino == sb->st_ino)
+			return true;
+	return false;
+}
+
 /* Remember the inode of path (when it exists) as one that gets no rule. */
 static void landlock_deny_ino(struct landlock_deny *d, const char *path)
 {
 	struct stat sb;
 
-	if (stat(path, &sb) < 0)
+	if (stat(path, &sb) < 0 || landlock_deny_has_ino(d, &sb))
 		return;
-	for (size_t i = 0; i < d->nino; i++)
-		if (d->ino[i].dev == sb.st_dev && d->ino[i].ino == sb.st_ino)
-			return;
 	if (d->nino < LANDLOCK_DENY_INODES)
 		d->ino[d->nino++] = (struct landlock_ino){sb.st_dev, sb.st_ino};
 }
@@ -167,11 +174,10 @@ static int landlock_deny_grant(struct landlock_deny *d, int dfd,
 	fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0; /* vanished or unreachable: no rule */
-	if (fstat(fd, &sb) < 0 || S_ISLNK(sb.st_mode))
-		goto out; /* checks apply to a symlink's target, not to it */
-	for (size_t i = 0; i < d->nino; i++)
-		if (d->ino[i].dev == sb.st_dev && d->ino[i].ino == sb.st_ino)
-			goto out;
+	/* A symlink needs no rule: checks apply to its target. */
+	if (fstat(fd, &sb) < 0 || S_ISLNK(sb.st_mode) ||
+	    landlock_deny_has_ino(d, &sb))
+		goto out;
 	r = landlock_rs_add_fd(d->rs, fd, S_ISDIR(sb.st_mode),
 			       LANDLOCK_ACCESS_FS_EXECUTE);
 	if (r == -EBADFD)
@@ -201,8 +207,9 @@ static int landlock_deny_walk(struct landlock_deny *d, int fd,
 		if (strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0)
 			continue;
 		switch (landlock_deny_match(nm, sfx, ns, sub, &nsub)) {
-		case 0:
-			r = landlock_deny_grant(d, dirfd(dir), nm);
+		case 0: /* a symlink needs no rule, so it is not opened */
+			if (e->d_type != DT_LNK)
+				r = landlock_deny_grant(d, dirfd(dir), nm);
 			break;
 		case 2:
 			if (depth >= LANDLOCK_DEPTH_MAX)

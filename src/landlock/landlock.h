@@ -99,7 +99,12 @@ int landlock_rs_allow_paths(struct landlock_rs *rs, const char *const *paths,
  * created there later is not executable either. Denied paths that do not
  * exist are passed to skip (their directory is still split). The number
  * of skipped paths, or -E2BIG (more than LANDLOCK_DENY_MAX paths, too deep,
- * more than LANDLOCK_RULES_MAX rules), -EALREADY, or another -errno.
+ * more than LANDLOCK_RULES_MAX rules), -EALREADY, or another -errno; after
+ * an error apply grants no execute at all (fail closed).
+ * Limits (Landlock's, measured): execute is checked by execve only, so
+ * "/lib64/ld-linux-x86-64.so.2 DENIED" still runs a denied (non-setuid)
+ * binary, as does a copy of it made elsewhere; the policy check in the
+ * daemon stays the primary decision.
  */
 int landlock_rs_deny_exec(struct landlock_rs *rs, const char *const *paths,
 			  size_t n, landlock_skip_fn skip, void *arg);
