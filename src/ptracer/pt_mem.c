@@ -10,8 +10,11 @@
 
 #define PT_PAGE 4096u /* string reads stop at page ends */
 
-/* /proc/<pid>/mem works where process_vm_readv is filtered (Docker). */
-static int pt_mem_proc(pid_t pid, uint64_t addr, void *buf, size_t len)
+#define PT_STR_IOV 2     /* a string window spans at most two pages */
+
+/* /proc/<pid>/mem works where process_vm_readv is filtered (Docker); it
+ * reads up to the first unmapped byte. Bytes read or -errno. */
+static ssize_t pt_mem_proc(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
 	char name[PT_PROC_PATH_MAX];
 	ssize_t r;
@@ -23,9 +26,7 @@ static int pt_mem_proc(pid_t pid, uint64_t addr, void *buf, size_t len)
 		return -errno;
 	r = pread(fd, buf, len, (off_t)addr);
 	close(fd);
-	if (r < 0)
-		return -EFAULT;
-	return (size_t)r == len ? 0 : -EFAULT;
+	return r < 0 ? -EFAULT : r;
 }
 
 int pt_mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
@@ -38,27 +39,52 @@ int pt_mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 		return 0;
 	if (process_vm_readv(pid, &here, 1, &there, 1, 0) == (ssize_t)len)
 		return 0;
-	return pt_mem_proc(pid, addr, buf, len);
+	return pt_mem_proc(pid, addr, buf, len) == (ssize_t)len ? 0 : -EFAULT;
+}
+
+/*
+ * Read from addr to the end of the following page (at most len bytes),
+ * one iovec per page so that an unmapped second page only shortens the
+ * read. Bytes read or -errno.
+ */
+static ssize_t pt_mem_window(pid_t pid, uint64_t addr, char *buf, size_t len)
+{
+	struct iovec there[PT_STR_IOV], here = {.iov_base = buf};
+	size_t first = PT_PAGE - (size_t)(addr % PT_PAGE);
+	unsigned long k = 1;
+	ssize_t r;
+
+	there[0].iov_base = (void *)(uintptr_t)addr;
+	there[0].iov_len = first < len ? first : len;
+	here.iov_len = there[0].iov_len;
+	if (len > first) {
+		there[1].iov_base = (void *)(uintptr_t)(addr + first);
+		there[1].iov_len = len - first < PT_PAGE ? len - first : PT_PAGE;
+		here.iov_len += there[1].iov_len;
+		k = 2;
+	}
+	r = process_vm_readv(pid, &here, 1, there, k, 0);
+	if (r > 0)
+		return r;
+	return pt_mem_proc(pid, addr, buf, here.iov_len);
 }
 
 ssize_t pt_mem_str(pid_t pid, uint64_t addr, char *buf, size_t n)
 {
-	size_t have = 0, step;
+	size_t have = 0;
+	ssize_t r;
 	char *nul;
-	int ret;
 
 	if (addr == 0 || n == 0)
 		return -EFAULT;
-	for (; have < n; have += step) {
-		step = PT_PAGE - (size_t)((addr + have) % PT_PAGE);
-		if (step > n - have)
-			step = n - have;
-		ret = pt_mem_read(pid, addr + have, buf + have, step);
-		if (ret < 0)
-			return ret;
-		nul = memchr(buf + have, '\0', step);
+	while (have < n) {
+		r = pt_mem_window(pid, addr + have, buf + have, n - have);
+		if (r <= 0)
+			return r < 0 ? r : -EFAULT;
+		nul = memchr(buf + have, '\0', (size_t)r);
 		if (nul)
 			return nul - buf;
+		have += (size_t)r;
 	}
 	buf[n - 1] = '\0';
 	return -E2BIG;

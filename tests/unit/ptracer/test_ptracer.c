@@ -36,7 +36,8 @@ struct t_rec {
 	char argv0[T_NAME_MAX];
 	int depth;
 	pid_t pid;
-	bool allowed, by_fd, unlinked;
+	bool allowed, by_fd, unlinked, truncated;
+	size_t argc;
 	uint64_t cookie;
 };
 
@@ -71,6 +72,8 @@ static bool t_exec(void *arg, const struct ptracer_exec *e)
 		r->by_fd = e->by_fd;
 		r->unlinked = e->unlinked;
 		r->cookie = e->cookie;
+		r->argc = e->argc;
+		r->truncated = e->argv_truncated;
 	}
 	pthread_mutex_unlock(&c->mu);
 	return allow;
@@ -431,6 +434,26 @@ static void test_fork_bomb(void **state)
 	assert_int_equal(s.errors, 0);
 }
 
+/* argv past PTRACER_ARGV_MAX entries is cut and says so. */
+static void test_argv_bounded(void **state)
+{
+	struct t_ctx *c = *state;
+	struct t_rec r;
+
+	assert_int_equal(t_run_sh(c, "/bin/echo $(/usr/bin/seq 300) "
+			 ">/dev/null; /bin/echo a b >/dev/null"), 0);
+	r = t_get(c, "/bin/echo", 1);
+	assert_int_equal(r.argc, PTRACER_ARGV_MAX);
+	assert_true(r.truncated);
+	assert_string_equal(r.argv0, "/bin/echo");
+	pthread_mutex_lock(&c->mu);
+	r = c->rec[c->nrec - 1];
+	pthread_mutex_unlock(&c->mu);
+	assert_string_equal(r.abs, "/bin/echo");
+	assert_int_equal(r.argc, 3);
+	assert_false(r.truncated);
+}
+
 /* A signal is delivered as sent (the trap runs). */
 static void test_signal_reinjected(void **state)
 {
@@ -593,6 +616,7 @@ int main(void)
 		T_CASE(test_exec_from_thread),
 		T_CASE(test_execveat_forms),
 		T_CASE(test_fork_bomb),
+		T_CASE(test_argv_bounded),
 		T_CASE(test_signal_reinjected),
 		T_CASE(test_group_stop),
 		T_CASE(test_killed_mid_syscall),
