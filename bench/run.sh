@@ -10,4 +10,5 @@ status=0
 /usr/bin/python3 "$top/bench/bench_gateway.py" "$build" || status=1
 "$build/bench/bench_audit" || status=1
 "$build/bench/bench_dlp" "$top/src" || status=1
+"$build/bench/bench_ptracer" || status=1
 exit $status
