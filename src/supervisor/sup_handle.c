@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -95,6 +97,86 @@ static int sup_read_argv(const struct sup_req *q, uint64_t uargv,
 	return 0;
 }
 
+/* The "#!" line's interpreter, if fd is a script we may read. */
+static void sup_shebang(int fd, char *interp, size_t n)
+{
+	char line[SUP_SHEBANG_MAX];
+	ssize_t r = pread(fd, line, sizeof(line) - 1, 0);
+	size_t i = 2, j = 0;
+
+	interp[0] = '\0';
+	if (r < 3 || line[0] != '#' || line[1] != '!')
+		return;
+	line[r] = '\0';
+	while (line[i] == ' ' || line[i] == '\t')
+		i++;
+	while (line[i] && line[i] != ' ' && line[i] != '\t' &&
+	       line[i] != '\n' && j + 1 < n)
+		interp[j++] = line[i++];
+	interp[j] = '\0';
+}
+
+/*
+ * The target's own descriptor when the program is one: execveat with
+ * AT_EMPTY_PATH and "", or "/proc/<its pid>/fd/N" (fexecve); else -1.
+ */
+static int sup_exec_fd(const struct sup_req *q, int dirfd, int flags)
+{
+	char pre[SUP_PROC_PATH_MAX], *end;
+	size_t l;
+	long fd;
+
+	if ((flags & AT_EMPTY_PATH) && q->path[0] == '\0')
+		return sup_take_fd(q->pid, dirfd);
+	l = (size_t)snprintf(pre, sizeof(pre), "/proc/%d/fd/", (int)q->pid);
+	if (strncmp(q->abs, pre, l) != 0)
+		return -1;
+	errno = 0;
+	fd = strtol(q->abs + l, &end, 10);
+	if (errno || *end || end == q->abs + l || fd < 0 || fd > INT32_MAX)
+		return -1;
+	return sup_take_fd(q->pid, (int)fd);
+}
+
+/* Follow abs (or own, the target's descriptor) to the file, as the
+ * target; its real path and "#!" line. Consumes own. */
+static int sup_exec_target(struct sup_req *q, struct sup_exec_req *r, int own,
+			   char *real, char *interp)
+{
+	struct open_how h = {O_PATH | O_CLOEXEC, 0,
+			     RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	struct sup_creds c;
+	int fd = own, rfd = -1, ret = sup_creds_enter(q->pid, &c);
+
+	if (ret < 0) {
+		if (own >= 0)
+			close(own);
+		return ret;
+	}
+	if (fd < 0)
+		fd = sup_open_root(q, q->abs, &h);
+	h.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
+	if (own < 0 && fd >= 0)
+		rfd = sup_open_root(q, q->abs, &h);
+	sup_creds_leave(&c);
+	if (fd < 0)
+		return fd;
+	ret = sup_real_path(q, fd, NULL, real, SUP_PATH_MAX);
+	if (ret == 0 && strstr(real, " (deleted)"))
+		r->anonymous = true;
+	else if (ret == 0)
+		r->real = real;
+	else if (ret == -ENOENT)
+		r->anonymous = true, ret = 0; /* "memfd:..", not a path */
+	if (rfd >= 0) {
+		sup_shebang(rfd, interp, SUP_SHEBANG_MAX);
+		r->interp = interp[0] == '/' ? interp : NULL;
+		close(rfd);
+	}
+	close(fd);
+	return ret;
+}
+
 /*
  * execve cannot be emulated: the supervisor cannot replace the target's
  * image, so an allowed exec is answered with CONTINUE and the kernel reads
@@ -103,11 +185,11 @@ static int sup_read_argv(const struct sup_req *q, uint64_t uargv,
  * hostile multithreaded target; Landlock exec rights are (design notes §3).
  */
 static int sup_do_exec(struct sup_req *q, int dirfd, uint64_t upath,
-		       uint64_t uargv)
+		       uint64_t uargv, int flags)
 {
 	static const char *const empty_argv[] = {NULL};
 	const char *argv[SUP_ARGV_MAX + 1];
-	char buf[SUP_ARGBUF_MAX];
+	char buf[SUP_ARGBUF_MAX], real[SUP_PATH_MAX], interp[SUP_SHEBANG_MAX];
 	struct sup_exec_req r = {.path = q->path, .abs = q->abs,
 				 .argv = empty_argv};
 	int ret;
@@ -116,6 +198,11 @@ static int sup_do_exec(struct sup_req *q, int dirfd, uint64_t upath,
 	if (ret == 0)
 		ret = sup_resolve(q->pid, dirfd, q->path, q->abs,
 				  sizeof(q->abs));
+	if (ret == 0)
+		ret = sup_exec_target(q, &r, sup_exec_fd(q, dirfd, flags),
+				      real, interp);
+	if (ret == -ENOENT || ret == -ENOTDIR || ret == -ELOOP)
+		return sup_respond(q, ret, 0); /* the kernel would say the same */
 	if (ret == 0)
 		ret = sup_read_argv(q, uargv, argv, buf, &r);
 	if (ret < 0 || !sup_valid(q))
@@ -158,9 +245,9 @@ static int sup_dispatch(struct sup_req *q)
 
 	switch (q->n->data.nr) {
 	case __NR_execve:
-		return sup_do_exec(q, AT_FDCWD, a[0], a[1]);
+		return sup_do_exec(q, AT_FDCWD, a[0], a[1], 0);
 	case __NR_execveat:
-		return sup_do_exec(q, (int)a[0], a[1], a[2]);
+		return sup_do_exec(q, (int)a[0], a[1], a[2], (int)a[4]);
 	case __NR_open:
 		return sup_do_open(q, AT_FDCWD, a[0], (int)a[1],
 				   (mode_t)a[2], 0);

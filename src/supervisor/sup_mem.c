@@ -148,7 +148,42 @@ int sup_path_join(const char *base, const char *path, char *out, size_t n)
 	return 0;
 }
 
+static int sup_resolve_raw(pid_t pid, int dirfd, const char *path, char *out,
+			   size_t n);
+
+/*
+ * /proc/self and /proc/thread-self name whoever opens them, which is the
+ * supervisor when it emulates: rewrite them to the target's own entry.
+ */
+static int sup_proc_self(pid_t pid, char *out, size_t n)
+{
+	static const char *const names[] = {"/proc/self", "/proc/thread-self"};
+	char tmp[SUP_PATH_MAX];
+	size_t l;
+
+	for (size_t i = 0; i < 2; i++) {
+		l = strlen(names[i]);
+		if (strncmp(out, names[i], l) != 0 ||
+		    (out[l] != '/' && out[l] != '\0'))
+			continue;
+		if ((size_t)snprintf(tmp, sizeof(tmp), "/proc/%d%s", (int)pid,
+				     out + l) >= sizeof(tmp) ||
+		    strlen(tmp) >= n)
+			return -ENAMETOOLONG;
+		memcpy(out, tmp, strlen(tmp) + 1);
+	}
+	return 0;
+}
+
 int sup_resolve(pid_t pid, int dirfd, const char *path, char *out, size_t n)
+{
+	int ret = sup_resolve_raw(pid, dirfd, path, out, n);
+
+	return ret < 0 ? ret : sup_proc_self(pid, out, n);
+}
+
+static int sup_resolve_raw(pid_t pid, int dirfd, const char *path, char *out,
+			   size_t n)
 {
 	char link[SUP_PROC_PATH_MAX], base[SUP_PATH_MAX];
 	ssize_t r;

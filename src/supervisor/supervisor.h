@@ -25,6 +25,7 @@
 #define SUP_NOTIF_BUF 1024     /* room for the kernel's notification */
 #define SUP_SEND_MAX 65536     /* bytes of one emulated datagram send */
 #define SUP_GROUPS_MAX 256     /* supplementary groups taken from a target */
+#define SUP_SHEBANG_MAX 256    /* bytes of a script's first line read */
 
 struct sup_filter {
 	struct sock_filter insn[SUP_FILTER_MAX];
@@ -34,6 +35,9 @@ struct sup_filter {
 struct sup_exec_req {
 	const char *path;        /* as the target gave it */
 	const char *abs;         /* resolved against cwd or dirfd */
+	const char *real;        /* the file it leads to (links followed) */
+	const char *interp;      /* "#!" interpreter of a script, or NULL */
+	bool anonymous;          /* a memfd or deleted file: no path at all */
 	const char *const *argv; /* argv[0] .. argv[argc-1] */
 	size_t argc;
 	bool argv_truncated;     /* more than SUP_ARGV_MAX/SUP_ARGBUF_MAX */
