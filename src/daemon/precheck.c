@@ -83,7 +83,7 @@ bool precheck_script(struct precheck *pc, const char *script, int depth)
 		if (c->name_dynamic || c->argc == 0)
 			continue;
 		if (!precheck_cmd(pc, c->argv[0], c->argv, c->argc,
-				  depth + 1 + c->depth))
+				  depth + c->depth))
 			return false;
 		if (pc->v.decision != POLICY_REDIRECT)
 			continue;
