@@ -26,6 +26,10 @@ int trash_fdpath(char out[TRASH_FDPATH_MAX], int dirfd, const char *name);
 int64_t trash_now_ns(void);
 
 /* trash_meta.c: an object's metadata, read and applied. */
+/* True when the n bytes of s are printable UTF-8 (no controls). */
+bool trash_text_ok(const char *s, size_t n);
+/* Copy in to out (cap bytes) with each invalid UTF-8 byte as '?'. */
+void trash_text_clean(const char *in, char *out, size_t cap);
 int trash_meta_read(int dirfd, const char *name, struct trash_entry *e);
 int trash_meta_apply(int dirfd, const char *name, const struct trash_entry *e);
 int trash_sha256(int dirfd, const char *name, uint64_t *size,
@@ -35,7 +39,7 @@ int trash_sha256(int dirfd, const char *name, uint64_t *size,
 int trash_copy(int sdirfd, const char *sname, const struct stat *st,
 	       int ddirfd, const char *dname, const struct trash_entry *meta);
 
-/* trash_tree.c: directory trees. */
+/* trash_tree.c: directory trees; size returns 1 when it has entries. */
 int trash_tree_remove(int dirfd, const char *name);
 int trash_tree_size(int dirfd, const char *name, uint64_t *size);
 

@@ -39,12 +39,14 @@ static bool trash_manifest_utf8(const char *s)
 	return true;
 }
 
-/* "key":"string" */
+/* "key":"string", s made valid UTF-8 first (it is read back exactly). */
 static int trash_manifest_str(struct buf *b, const char *key, const char *v)
 {
+	char clean[TRASH_PATH_MAX];
 	int rc = json_key(b, key, 0);
 
-	return rc ? rc : json_str(b, v);
+	trash_text_clean(v, clean, sizeof(clean));
+	return rc ? rc : json_str(b, clean);
 }
 
 /* "key":"base64" */

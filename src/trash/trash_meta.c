@@ -25,8 +25,7 @@ void trash_entry_release(struct trash_entry *e)
 	e->n_xattrs = 0;
 }
 
-/* True when the n bytes of s are printable UTF-8 (no controls). */
-static bool trash_meta_text_ok(const char *s, size_t n)
+bool trash_text_ok(const char *s, size_t n)
 {
 	for (size_t i = 0, cl; i < n; i += cl) {
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
@@ -86,7 +85,7 @@ static int trash_meta_xattrs(const char *path, struct trash_entry *e)
 	for (ssize_t i = 0; i < n && rc == 0; i += (ssize_t)nl + 1) {
 		nl = strnlen(list + i, (size_t)(n - i));
 		if (nl == 0 || nl >= TRASH_XATTR_NAME_MAX ||
-		    !trash_meta_text_ok(list + i, nl))
+		    !trash_text_ok(list + i, nl))
 			continue;
 		vn = lgetxattr(path, list + i, val, TRASH_XATTR_VALUE_MAX);
 		if (vn < 0 && errno == ENODATA)
@@ -101,6 +100,23 @@ out:
 	free(list);
 	free(val);
 	return rc;
+}
+
+void trash_text_clean(const char *in, char *out, size_t cap)
+{
+	size_t n = strlen(in), o = 0, cl;
+
+	for (size_t i = 0; i < n && o + 1 < cap; i += cl) {
+		cl = utf8_seq_len(in + i, n - i);
+		if (cl == 0 || o + cl >= cap) {
+			out[o++] = '?';
+			cl = cl ? cl : 1;
+			continue;
+		}
+		memcpy(out + o, in + i, cl);
+		o += cl;
+	}
+	out[o] = '\0';
 }
 
 int trash_meta_read(int dirfd, const char *name, struct trash_entry *e)

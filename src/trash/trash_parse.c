@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "trash/trash_int.h"
 
 #define TP_KEY_MAX 32     /* bytes of a key we know */
@@ -130,7 +131,7 @@ static int tp_escape(struct tp *p, char *out, size_t cap, size_t *o)
 /* A string into out (cap bytes with the NUL; NULL: skip it); *len its length. */
 static int tp_string(struct tp *p, char *out, size_t cap, size_t *len)
 {
-	size_t o = 0;
+	size_t o = 0, cl;
 	int rc = tp_lit(p, '"');
 
 	while (rc == 0) {
@@ -143,12 +144,20 @@ static int tp_string(struct tp *p, char *out, size_t cap, size_t *len)
 			break;
 		if (c < 0x20)
 			return -EINVAL;
-		if (c == '\\')
+		if (c == '\\') {
 			rc = tp_escape(p, out, cap, &o);
-		else if (out != NULL && o + 1 >= cap)
-			rc = -E2BIG;
-		else if (out != NULL)
-			out[o++] = (char)c;
+			continue;
+		}
+		/* JSON text is UTF-8: a raw byte sequence must be valid. */
+		cl = utf8_seq_len(p->s + p->i - 1, p->n - p->i + 1);
+		if (cl == 0)
+			return -EINVAL;
+		if (out != NULL && o + cl >= cap)
+			return -E2BIG;
+		if (out != NULL)
+			memcpy(out + o, p->s + p->i - 1, cl);
+		o += cl;
+		p->i += cl - 1;
 	}
 	if (rc == 0 && out != NULL) {
 		out[o] = '\0';
@@ -309,7 +318,8 @@ static int tp_xattr(struct tp *p, struct tp_ctx *c)
 		}
 		p->i++;
 	}
-	if (rc == 0 && (name[0] == '\0' || x.value == NULL))
+	if (rc == 0 && (name[0] == '\0' || x.value == NULL ||
+			!trash_text_ok(name, strlen(name))))
 		rc = -EINVAL;
 	if (rc == 0 && (x.name = strdup(name)) == NULL)
 		rc = -ENOMEM;

@@ -21,8 +21,9 @@ static int trash_put_entry(struct trash_entry *e, const char *session,
 		return -EAGAIN;
 	str_lcpy(e->session, session, sizeof(e->session));
 	str_lcpy(e->path, orig_path, sizeof(e->path));
-	str_lcpy(e->command, info && info->command ? info->command : "",
-		 sizeof(e->command));
+	/* Valid UTF-8, so that the manifest holds it exactly. */
+	trash_text_clean(info && info->command ? info->command : "",
+			 e->command, sizeof(e->command));
 	e->pid = info ? info->pid : 0;
 	e->time_ns = info && info->time_ns ? info->time_ns : trash_now_ns();
 	return 0;
