@@ -48,6 +48,7 @@ ssize_t trash_b64_decode(const char *s, size_t n, unsigned char *out,
 	for (size_t i = 0; i < n; i += 4) {
 		int v[4];
 		size_t k = 3;
+		unsigned w;
 
 		for (int j = 0; j < 4; j++)
 			v[j] = trash_b64_val(s[i + j]);
@@ -60,7 +61,7 @@ ssize_t trash_b64_decode(const char *s, size_t n, unsigned char *out,
 		}
 		if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0 || o + k > cap)
 			return -EINVAL;
-		unsigned w = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 |
+		w = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 |
 			     (unsigned)v[2] << 6 | (unsigned)v[3];
 		out[o++] = (unsigned char)(w >> 16);
 		if (k > 1)
