@@ -7,6 +7,7 @@
 #include "cli/cmd_detect.h"
 #include "cli/cmd_dlp.h"
 #include "cli/cmd_events.h"
+#include "cli/cmd_trash.h"
 #include "daemon/daemon.h"
 
 static const char main_help[] =
@@ -33,6 +34,7 @@ static const char main_help[] =
 "    shim status             Say whether the shim is installed.\n"
 "    detect [--json]         Report what this machine can enforce.\n"
 "    dlp scan|bench ...      Redact secrets and personal data in text.\n"
+"    trash list|restore|purge   Soft-deleted files: list, put back, purge.\n"
 "    version                 Print the version.\n"
 "\n"
 "EXIT STATUS\n"
@@ -76,6 +78,8 @@ int main(int argc, char **argv, char **envp)
 		return cmd_report(argc - 1, argv + 1, envp);
 	if (strcmp(cmd, "dlp") == 0)
 		return cmd_dlp(argc - 1, argv + 1, envp);
+	if (strcmp(cmd, "trash") == 0)
+		return cmd_trash(argc - 1, argv + 1, envp);
 	if (strcmp(cmd, "detect") == 0)
 		return cmd_detect(argc - 1, argv + 1, envp);
 	if (strcmp(cmd, "server") == 0)
