@@ -10,6 +10,7 @@
 
 /* The shim prepares every shell through this endpoint (Unix socket only). */
 #define AGENTSH_SHIM_PATH "/api/v1/shim/prepare"
+#define AGENTSH_ATTACH_PATH "/api/v1/shim/attach"
 
 /*
  * Session marker: every sandboxed process carries a seccomp filter that

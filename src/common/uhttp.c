@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,38 @@ int uhttp_connect(const char *path)
 	return fd;
 }
 
+/* The head's bytes go with one sendmsg carrying passfd (SCM_RIGHTS). */
+static int uhttp_send_rights(int fd, const char *head, size_t n, int passfd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = {(void *)(uintptr_t)head, n};
+	struct msghdr m = {0};
+	struct cmsghdr *c;
+	ssize_t w;
+
+	memset(&cm, 0, sizeof(cm));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cm.b;
+	m.msg_controllen = sizeof(cm.b);
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+	do
+		w = sendmsg(fd, &m, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return -errno;
+	return io_write_all(fd, head + w, n - (size_t)w) < 0 ? -EIO : 0;
+}
+
 static int uhttp_send(int fd, const char *method, const char *path,
-		      const char *body, size_t len)
+		      const char *body, size_t len, int passfd)
 {
 	char head[1024];
 	int n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: agentsh\r\n"
@@ -40,8 +71,12 @@ static int uhttp_send(int fd, const char *method, const char *path,
 
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -E2BIG;
-	if (io_write_all(fd, head, (size_t)n) < 0)
+	if (passfd >= 0) {
+		if (uhttp_send_rights(fd, head, (size_t)n, passfd) < 0)
+			return -EIO;
+	} else if (io_write_all(fd, head, (size_t)n) < 0) {
 		return -EIO;
+	}
 	return len ? io_write_all(fd, body, len) : 0;
 }
 
@@ -74,10 +109,18 @@ int uhttp_request(int fd, const char *method, const char *path,
 		  const char *body, size_t len, char **resp, size_t *resp_len,
 		  int *status)
 {
+	return uhttp_request_fd(fd, method, path, body, len, -1, resp,
+				resp_len, status);
+}
+
+int uhttp_request_fd(int fd, const char *method, const char *path,
+		     const char *body, size_t len, int passfd, char **resp,
+		     size_t *resp_len, int *status)
+{
 	size_t cap = 65536, got = 0;
 	char *b = malloc(cap + 1), *sep = NULL;
 	ssize_t n;
-	int r = b ? uhttp_send(fd, method, path, body, len) : -ENOMEM;
+	int r = b ? uhttp_send(fd, method, path, body, len, passfd) : -ENOMEM;
 
 	while (r == 0 && (n = uhttp_read(fd, b + got, cap - got)) != 0) {
 		if (n < 0) {
@@ -120,7 +163,7 @@ int uhttp_stream(int fd, const char *method, const char *path,
 	char buf[65536 + 1], *sep = NULL;
 	size_t got = 0;
 	ssize_t n;
-	int r = uhttp_send(fd, method, path, body, len);
+	int r = uhttp_send(fd, method, path, body, len, -1);
 
 	/* The head: read until the blank line. */
 	while (r == 0 && sep == NULL) {

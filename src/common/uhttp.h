@@ -15,6 +15,10 @@ int uhttp_connect(const char *path);
 int uhttp_request(int fd, const char *method, const char *path,
 		  const char *body, size_t len, char **resp, size_t *resp_len,
 		  int *status);
+/* The same, passing the descriptor passfd along (SCM_RIGHTS). */
+int uhttp_request_fd(int fd, const char *method, const char *path,
+		     const char *body, size_t len, int passfd, char **resp,
+		     size_t *resp_len, int *status);
 /* Like uhttp_request, but hand each chunk of the body to fn as it arrives
  * (for Server-Sent Events); fn returning non-zero stops. */
 int uhttp_stream(int fd, const char *method, const char *path,

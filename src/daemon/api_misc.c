@@ -53,10 +53,15 @@ static void metrics(struct http_req *req, void *arg)
 		   "agentsh_shim_prepares_total %llu\n"
 		   "# TYPE agentsh_events_total counter\n"
 		   "agentsh_events_total %llu\n"
+		   "# TYPE agentsh_supervisor_notifications_total counter\n"
+		   "agentsh_supervisor_notifications_total %llu\n"
+		   "# TYPE agentsh_supervisor_listeners gauge\n"
+		   "agentsh_supervisor_listeners %zu\n"
 		   "# TYPE agentsh_decisions_total counter\n",
 		   session_count(d->sessions), (unsigned long long)d->m.commands,
 		   (unsigned long long)d->m.shim_prepares,
-		   (unsigned long long)d->m.events);
+		   (unsigned long long)d->m.events,
+		   (unsigned long long)d->m.notifications, d->nlisteners);
 	for (int blocked = 0; blocked < 2; blocked++)
 		for (int k = 0; k < 7; k++)
 			buf_printf(&b, "agentsh_decisions_total{decision=\"%s\","

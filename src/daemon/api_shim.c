@@ -19,6 +19,7 @@
 #include "daemon/ident.h"
 #include "daemon/precheck.h"
 #include "daemon/shells.h"
+#include "daemon/supv.h"
 
 #define SHIM_ENV_MAX 65536 /* variables in one request */
 
@@ -27,7 +28,9 @@ struct prep {
 	struct session *s;
 	json_object *req, *resp;
 	const char *shell;
-	int depth;       /* of the shell: 0 direct, 1 inside a session */
+	int depth;       /* of the shell: 0 direct, deeper inside a session */
+	int cmd_depth;   /* of its script's top-level commands */
+	bool inside;     /* started inside a session (already supervised) */
 	pid_t pid;
 };
 
@@ -70,7 +73,12 @@ static int prep_session(struct prep *p, struct http_req *req)
 
 	p->pid = peer->pid;
 	if (ident_is_sandboxed(peer->pid, p->d->self_filters)) {
-		p->depth = 1;
+		/* A shell some command started: its commands are one deeper. */
+		p->inside = true;
+		p->depth = supv_depth_of(p->d, peer->pid);
+		if (p->depth < 0)
+			p->depth = 1; /* not supervised: at least nested */
+		p->cmd_depth = p->depth + 1;
 		p->s = session_for_pid(p->d->sessions, peer->pid);
 		return p->s ? 0 : -ESRCH;
 	}
@@ -220,7 +228,7 @@ static bool prep_decide(struct prep *p, struct precheck *pc)
 			  p->depth);
 	if (ok) {
 		const struct policy_cmd_rule *rule = pc->v.cmd_rule;
-		ok = precheck_script(pc, jstr(p->req, "script"), p->depth);
+		ok = precheck_script(pc, jstr(p->req, "script"), p->cmd_depth);
 		if (ok && pc->redirect != PRECHECK_NO_REDIRECT)
 			prep_redirect(p, &pc->v, &pc->res->cmds[pc->redirect]);
 		pc->v.cmd_rule = rule; /* env lists: the shell's rule */
@@ -263,8 +271,10 @@ static void shim_prepare(struct http_req *req, void *arg)
 	pc.pid = p.pid;
 	ok = prep_decide(&p, &pc) && prep_env(&p, pc.v.cmd_rule);
 	precheck_release(&pc);
-	if (ok && p.depth == 0)
+	if (ok && !p.inside) {
 		prep_track(&p);
+		json_object_object_add(p.resp, "supervise", attach_plan(p.d, p.s));
+	}
 	json_object_object_add(p.resp, "allow", json_object_new_boolean(ok));
 	json_object_object_add(p.resp, "session_id", json_object_new_string(p.s->id));
 out:

@@ -20,6 +20,8 @@
 #include "common/proto.h"
 #include "common/str.h"
 #include "daemon/ident.h"
+#include "daemon/supv.h"
+#include "trash/trash.h"
 #include "daemon/shells.h"
 #include "limits/limits.h"
 #include "ydoc/ydoc.h"
@@ -331,6 +333,17 @@ static void daemon_reap(struct loop *l, void *arg)
 	d->reaper = loop_timer_add(l, every > 0 ? every : 60000, daemon_reap, d);
 }
 
+/* sandbox.fuse.audit.trash_path when absolute; the original's default
+ * (".agentsh_trash" in the workspace) is writable by the agent, so a
+ * relative one is replaced by a root-only directory. */
+static void daemon_trash_dir(struct daemon *d)
+{
+	const char *t = d->cfg->sandbox.fuse.audit.trash_path;
+
+	str_lcpy(d->trash_dir, t && t[0] == '/' ? t : TRASH_ROOT_DEFAULT,
+		 sizeof(d->trash_dir));
+}
+
 static int daemon_start(struct daemon *d, const char *cfgpath, char **envp)
 {
 	struct diag diag;
@@ -347,6 +360,7 @@ static int daemon_start(struct daemon *d, const char *cfgpath, char **envp)
 	if (d->env == NULL)
 		return -ENOMEM;
 	d->self_filters = ident_seccomp_filters(getpid());
+	daemon_trash_dir(d);
 	d->self_uid = geteuid();
 	d->loop = loop_new();
 	if (d->loop == NULL)
@@ -367,6 +381,8 @@ static int daemon_start(struct daemon *d, const char *cfgpath, char **envp)
 	if (r == 0)
 		r = daemon_routes_shim(d);
 	if (r == 0)
+		r = daemon_routes_attach(d);
+	if (r == 0)
 		r = daemon_signals(d);
 	return r;
 }
@@ -375,6 +391,7 @@ static void daemon_stop(struct daemon *d)
 {
 	if (d->loop)
 		shells_stop(d);
+	supv_free_all(d);
 	http_server_free(d->http);
 	while (d->sessions && session_count(d->sessions) > 0)
 		daemon_session_destroy(d, session_at(d->sessions, 0),

@@ -15,6 +15,7 @@ struct audit;
 struct audit_event;
 struct limits_env;
 struct json_object;
+struct supv_listener;
 
 #define DAEMON_API_KEYS_MAX 64
 
@@ -28,6 +29,7 @@ struct daemon_metrics {
 	uint64_t commands, shim_prepares, events;
 	uint64_t decisions[2][7]; /* [denied?][enum policy_decision] */
 	uint64_t http_requests;
+	uint64_t notifications; /* supervised system calls */
 };
 
 struct daemon {
@@ -50,6 +52,9 @@ struct daemon {
 	struct loop_timer *reaper;
 	struct limits_env *limits; /* what cgroup limits this machine has */
 	bool limits_probed;
+	struct supv_listener *listeners;
+	size_t nlisteners;
+	char trash_dir[256];
 };
 
 /* Role of the caller of req; *own is its session for ROLE_SANDBOX. */
@@ -75,6 +80,9 @@ void daemon_count_decision(struct daemon *d, const struct policy_verdict *v);
 int daemon_routes_sessions(struct daemon *d);
 int daemon_routes_exec(struct daemon *d);
 int daemon_routes_shim(struct daemon *d);
+int daemon_routes_attach(struct daemon *d);
+/* The supervision plan for a top-level shell of session s. */
+struct json_object *attach_plan(struct daemon *d, const struct session *s);
 int daemon_routes_misc(struct daemon *d);
 
 /* Session lifecycle with events. */

@@ -11,7 +11,6 @@
 
 #include "common/str.h"
 
-#define SESSION_ANCESTRY_MAX 128 /* parent links followed in session_for_pid */
 
 struct session_mgr {
 	struct session_mgr_opts o;

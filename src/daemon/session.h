@@ -13,6 +13,7 @@
 #define SESSION_ID_MAX 129     /* 128 characters + NUL */
 #define SESSION_MAX_ROOTS 256  /* shim processes registered per session */
 #define SESSION_ENV_MAX 256    /* variables set with PATCH/export */
+#define SESSION_ANCESTRY_MAX 128 /* parent links followed to find a root */
 
 struct session {
 	char id[SESSION_ID_MAX];

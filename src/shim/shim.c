@@ -227,6 +227,21 @@ static char **shim_argv(json_object *resp, char **argv)
 	return v ? v : argv;
 }
 
+/* A top-level shell: supervision as the daemon planned it, or nothing. */
+static void shim_enter(const struct shim_run *s, json_object *resp)
+{
+	struct shim_conf conf;
+	json_object *plan;
+	char err[512];
+
+	if (!json_object_object_get_ex(resp, "supervise", &plan))
+		shim_die(126, "the daemon sent no supervision plan; %s does "
+			 "not run", s->real);
+	shim_conf_load(&conf);
+	if (shim_supervise(&conf, plan, err, sizeof(err)) == NULL)
+		shim_die(126, "%s; %s does not run", err, s->real);
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	struct shim_run s = {.envp = envp};
@@ -254,9 +269,8 @@ int main(int argc, char **argv, char **envp)
 	if (s.stdin_script && shim_stdin_replay(s.stdin_script, s.stdin_len,
 						s.stdin_complete) < 0)
 		shim_die(126, "cannot hand the script to %s", s.real);
-	if (!in_session && (code = marker_install()) < 0)
-		shim_die(126, "cannot mark this process as sandboxed: %s",
-			 strerror(-code));
+	if (!in_session)
+		shim_enter(&s, resp);
 	execve(s.real, shim_argv(resp, argv), env);
 	shim_die(errno == ENOENT ? 127 : 126, "cannot run %s: %s", s.real,
 		 strerror(errno));

@@ -34,4 +34,12 @@ int shim_stdin_read(char **script, size_t *len, bool *complete);
 /* Make the shell's stdin replay script (and, if !complete, the rest). */
 int shim_stdin_replay(const char *script, size_t len, bool complete);
 
+struct json_object;
+/*
+ * Apply the daemon's supervision plan to this process before it execs the
+ * shell: the mode reached ("full", "ptrace", "landlock"), or NULL with err
+ * set (then nothing may run).
+ */
+const char *shim_supervise(const struct shim_conf *c, struct json_object *plan,
+			   char *err, size_t errlen);
 #endif

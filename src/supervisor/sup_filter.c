@@ -82,6 +82,8 @@ static void sup_put_match(struct sup_emit *e, unsigned int k, unsigned int ret)
 	sup_put_ret(e, ret);
 }
 
+static int sup_filter_build_mode(struct sup_filter *f, bool notify);
+
 #define SUP_ARG_LO(i) (offsetof(struct seccomp_data, args[i]))
 #define SUP_ARG_HI(i) (offsetof(struct seccomp_data, args[i]) + 4)
 
@@ -159,6 +161,16 @@ static void sup_body_personality(struct sup_emit *e)
 
 int sup_filter_build(struct sup_filter *f)
 {
+	return sup_filter_build_mode(f, true);
+}
+
+int sup_filter_build_plain(struct sup_filter *f)
+{
+	return sup_filter_build_mode(f, false);
+}
+
+static int sup_filter_build_mode(struct sup_filter *f, bool notify)
+{
 	struct sup_emit e = {f->insn, 0, SUP_FILTER_MAX};
 	unsigned int eperm = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
 	size_t i;
@@ -174,11 +186,12 @@ int sup_filter_build(struct sup_filter *f)
 	sup_put_ret(&e, SECCOMP_RET_KILL_PROCESS);
 	for (i = 0; i < SUP_NELEM(sup_denied); i++)
 		sup_put_match(&e, sup_denied[i], eperm);
-	for (i = 0; i < SUP_NELEM(sup_notified); i++)
+	for (i = 0; notify && i < SUP_NELEM(sup_notified); i++)
 		sup_put_match(&e, sup_notified[i], SECCOMP_RET_USER_NOTIF);
 	sup_put_nr_block(&e, __NR_socket, sup_body_socket);
 	sup_put_nr_block(&e, __NR_setsockopt, sup_body_setsockopt);
-	sup_put_nr_block(&e, __NR_sendto, sup_body_sendto);
+	if (notify)
+		sup_put_nr_block(&e, __NR_sendto, sup_body_sendto);
 	sup_put_nr_block(&e, __NR_personality, sup_body_personality);
 	/* The session marker probe, as common/marker.c answers it. */
 	sup_put(&e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
@@ -206,4 +219,13 @@ int sup_install(const struct sock_fprog *prog)
 	if (fd < 0)
 		return -errno;
 	return (int)fd;
+}
+
+int sup_install_plain(const struct sock_fprog *prog)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) < 0)
+		return -errno;
+	return 0;
 }

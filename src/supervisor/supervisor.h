@@ -100,6 +100,11 @@ struct sup_ops {
 
 /* Fill f (and f->prog) with the filter; 0 or -ENOSPC. */
 int sup_filter_build(struct sup_filter *f);
+/* The same without user notification (no listener): the in-kernel part
+ * only, for the modes used when user-notify is unavailable. */
+int sup_filter_build_plain(struct sup_filter *f);
+/* Install prog without a listener (sets no_new_privs); 0 or -errno. */
+int sup_install_plain(const struct sock_fprog *prog);
 
 /*
  * Set no_new_privs and install prog in the calling thread's process with

@@ -1,0 +1,70 @@
+/*
+ * The daemon's side of the seccomp supervisor: the listeners shims hand
+ * over, served on the event loop, and the policy decisions behind every
+ * intercepted exec, open, path change, connect and signal.
+ */
+#ifndef AGENTSH_DAEMON_SUPV_H
+#define AGENTSH_DAEMON_SUPV_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon/session.h"
+#include "supervisor/supervisor.h"
+
+#define SUPV_LISTENERS_MAX 4096 /* shells supervised at once */
+#define SUPV_PROCS_MAX 4096     /* command processes remembered per shell */
+#define SUPV_BATCH 64           /* notifications served per wake-up */
+#define SUPV_TRASH_DIR "/var/lib/agentsh/trash"
+
+struct daemon;
+
+/* A process that exec'd a command, and the depth it was exec'd at. */
+struct supv_proc {
+	pid_t pid;
+	uint64_t start; /* /proc/<pid>/stat starttime: tells reused pids apart */
+	int depth;
+};
+
+struct supv_listener {
+	struct daemon *d;
+	char sid[SESSION_ID_MAX];
+	int fd;
+	pid_t root;                 /* the shim that handed the listener over */
+	char shim_exe[PATH_MAX];    /* what the root was running then */
+	struct supv_proc procs[SUPV_PROCS_MAX];
+	size_t nprocs;
+	uint64_t notifications;
+	struct supv_listener *prev, *next;
+};
+
+/* Serve listener fd (now owned) for the shell root of session s; 0 or
+ * -errno (fd closed). */
+int supv_attach(struct daemon *d, struct session *s, pid_t root, int fd);
+/* Close every listener: their processes' intercepted calls fail. */
+void supv_free_all(struct daemon *d);
+/* The depth a process's current program was exec'd at, or -1 if it was
+ * not seen (the session's top-level shell). */
+int supv_depth_of(struct daemon *d, pid_t pid);
+
+/* Hooks (supv_exec.c, supv_fs.c, supv_net.c). arg is the listener. */
+bool supv_on_exec(void *arg, pid_t pid, const struct sup_exec_req *r);
+bool supv_on_open(void *arg, pid_t pid, const struct sup_open_req *r);
+enum sup_verdict supv_on_file(void *arg, pid_t pid, const struct sup_file_req *r);
+int supv_on_soft_delete(void *arg, pid_t pid, int dirfd, const char *name,
+			const struct sup_file_req *r);
+bool supv_on_net(void *arg, pid_t pid, const struct sup_net_req *r);
+bool supv_on_kill(void *arg, pid_t pid, const struct sup_kill_req *r);
+
+/* Shared by the hook files. */
+struct session *supv_session(struct supv_listener *l);
+/* Write "agentsh: ..." to the process's stderr (best effort). */
+void supv_tell(pid_t pid, const char *line);
+/* Process facts from /proc/<pid>/stat; 0 or -errno. */
+int supv_stat(pid_t pid, pid_t *ppid, uint64_t *start);
+/* Is pid the root shell or one of its descendants? */
+bool supv_in_tree(struct supv_listener *l, pid_t pid);
+
+#endif

@@ -1,0 +1,111 @@
+/* Network and signal decisions for the supervisor. */
+#include "daemon/supv.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "common/str.h"
+#include "daemon/daemon.h"
+
+static void supv_net_event(struct supv_listener *l, pid_t pid,
+			   const char *remote, struct policy_verdict *v,
+			   const char *op)
+{
+	struct audit_event ev = {0};
+
+	ev.type = "net";
+	ev.session_id = l->sid;
+	ev.pid = (int)pid;
+	ev.decision = policy_decision_name(v->decision);
+	ev.effective = policy_decision_name(v->effective);
+	ev.rule = v->rule;
+	ev.message = v->reason;
+	ev.remote = remote;
+	ev.operation = op;
+	daemon_count_decision(l->d, v);
+	if (daemon_event(l->d, &ev) < 0)
+		v->effective = POLICY_DENY; /* unrecorded: not allowed */
+}
+
+/* The daemon's own TCP listener on loopback is always reachable. */
+static bool supv_is_self(struct daemon *d, const struct sup_net_req *r)
+{
+	static const unsigned char lo6[16] = {[15] = 1};
+
+	if (d->http_port == 0 || r->port != d->http_port)
+		return false;
+	if (r->family == AF_INET)
+		return r->addr[0] == 127;
+	return memcmp(r->addr, lo6, 16) == 0;
+}
+
+bool supv_on_net(void *arg, pid_t pid, const struct sup_net_req *r)
+{
+	struct supv_listener *l = arg;
+	struct session *s = supv_session(l);
+	struct policy_verdict v = {0};
+	struct policy_ip ip = {0};
+	struct policy_net_req nr = {0};
+	char host[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN + 16];
+	char line[POLICY_MESSAGE_MAX + 200];
+
+	if (r->family == AF_UNIX)
+		return s != NULL; /* unix_socket_rules: see docs/SECURITY.md */
+	if (s == NULL)
+		return false;
+	if (supv_is_self(l->d, r))
+		return true;
+	ip.v4 = r->family == AF_INET;
+	memcpy(ip.b, r->addr, ip.v4 ? 4 : 16);
+	inet_ntop(r->family, r->addr, host, sizeof(host));
+	snprintf(remote, sizeof(remote), r->family == AF_INET6 ? "[%s]:%u" :
+		 "%s:%u", host, (unsigned)r->port);
+	nr.host = host;
+	nr.port = r->port;
+	nr.ips = &ip;
+	nr.nips = 1;
+	if (policy_check_net(s->policy, s->ctx, &nr, &v) < 0)
+		v.effective = POLICY_DENY;
+	supv_net_event(l, pid, remote, &v, r->is_connect ? "connect" : "send");
+	if (v.effective == POLICY_ALLOW)
+		return true;
+	snprintf(line, sizeof(line), "agentsh: connection to %s denied by rule "
+		 "%s%s%s\n", remote, v.rule ? v.rule : "default-deny",
+		 v.reason ? ": " : "", v.reason ? v.reason : "");
+	supv_tell(pid, line);
+	return false;
+}
+
+bool supv_on_kill(void *arg, pid_t pid, const struct sup_kill_req *r)
+{
+	struct supv_listener *l = arg;
+	struct audit_event ev = {0};
+	char fields[96];
+	bool ok;
+
+	if (r->target == 0)
+		ok = true; /* the caller's own process group */
+	else if (r->target == -1)
+		ok = false; /* everything the caller may signal */
+	else
+		ok = supv_in_tree(l, r->target < 0 ? -r->target : r->target);
+	if (ok)
+		return true;
+	ev.type = "signal";
+	ev.session_id = l->sid;
+	ev.pid = (int)pid;
+	ev.decision = ev.effective = "deny";
+	ev.rule = "signal-outside-session";
+	ev.message = "signals may reach only the session's own processes";
+	snprintf(fields, sizeof(fields), "{\"target\":%d,\"signal\":%d}",
+		 (int)r->target, r->sig);
+	ev.fields_json = fields;
+	daemon_event(l->d, &ev);
+	return false;
+}
