@@ -254,15 +254,17 @@ static void shells_place(struct shell *sh, struct session *s)
 		return;
 	snprintf(leaf, sizeof(leaf), "sh-%d", (int)sh->pid);
 	j->env = shells_spec(sh->d, s, leaf, j->name, sizeof(j->name), &j->lim);
+	if (j->env == NULL) {
+		free(j);
+		return;
+	}
 	j->op = LIMITS_JOB_PLACE;
 	j->pid = sh->pid;
 	j->pidfd = fcntl(sh->pidfd, F_DUPFD_CLOEXEC, 0);
 	j->arg = sh;
-	if (j->env == NULL || j->pidfd < 0 || shells_worker_start(sh->d) < 0 ||
+	if (j->pidfd < 0 || shells_worker_start(sh->d) < 0 ||
 	    limits_worker_submit(shells_worker, j) < 0) {
-		if (j->env != NULL)
-			log_msg(LOG_LVL_WARN, "cannot limit shell %d",
-				(int)sh->pid);
+		log_msg(LOG_LVL_WARN, "cannot limit shell %d", (int)sh->pid);
 		if (j->pidfd >= 0)
 			close(j->pidfd);
 		free(j);
