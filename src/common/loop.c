@@ -44,6 +44,8 @@ struct loop {
 	size_t ndefer, defer_cap;
 	int64_t now;
 	bool stop;
+	void (*lock)(void *arg), (*unlock)(void *arg);
+	void *lock_arg;
 };
 
 static int64_t loop_clock_ms(void)
@@ -356,7 +358,11 @@ int loop_run(struct loop *l)
 
 		if (l->fds_used == 0 && l->nheap == 0 && l->ndefer == 0)
 			break;
+		if (l->unlock)
+			l->unlock(l->lock_arg);
 		n = epoll_wait(l->epfd, ev, LOOP_MAX_EVENTS, loop_wait_ms(l));
+		if (l->lock)
+			l->lock(l->lock_arg);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		l->now = loop_clock_ms();
@@ -366,4 +372,12 @@ int loop_run(struct loop *l)
 		loop_run_deferred(l);
 	}
 	return 0;
+}
+
+void loop_set_lock(struct loop *l, void (*lock)(void *arg),
+		   void (*unlock)(void *arg), void *arg)
+{
+	l->lock = lock;
+	l->unlock = unlock;
+	l->lock_arg = arg;
 }

@@ -53,6 +53,13 @@ void loop_timer_cancel(struct loop *l, struct loop_timer *t);
  * descriptors, timers or deferred calls). 0 or -errno from epoll.
  */
 int loop_run(struct loop *l);
+/*
+ * Callbacks run with lock held: loop_run releases it only while it waits.
+ * The caller of loop_run holds it on entry and on return. Other threads
+ * that share the callbacks' state take the same lock.
+ */
+void loop_set_lock(struct loop *l, void (*lock)(void *arg),
+		   void (*unlock)(void *arg), void *arg);
 /* Make loop_run return at the end of the current iteration. */
 void loop_stop(struct loop *l);
 /* CLOCK_MONOTONIC in milliseconds, read once per iteration. */

@@ -9,6 +9,7 @@
 #include "audit/audit.h"
 #include "common/str.h"
 #include "daemon/daemon.h"
+#include "daemon/supv.h"
 
 #define TAIL_MAX 64 /* concurrent SSE event tails */
 
@@ -61,7 +62,7 @@ static void metrics(struct http_req *req, void *arg)
 		   session_count(d->sessions), (unsigned long long)d->m.commands,
 		   (unsigned long long)d->m.shim_prepares,
 		   (unsigned long long)d->m.events,
-		   (unsigned long long)d->m.notifications, d->nlisteners);
+		   (unsigned long long)supv_notifications(d), d->nlisteners);
 	for (int blocked = 0; blocked < 2; blocked++)
 		for (int k = 0; k < 7; k++)
 			buf_printf(&b, "agentsh_decisions_total{decision=\"%s\","

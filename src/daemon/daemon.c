@@ -344,6 +344,16 @@ static void daemon_trash_dir(struct daemon *d)
 		 sizeof(d->trash_dir));
 }
 
+static void daemon_lock(void *arg)
+{
+	pthread_mutex_lock(&((struct daemon *)arg)->big);
+}
+
+static void daemon_unlock(void *arg)
+{
+	pthread_mutex_unlock(&((struct daemon *)arg)->big);
+}
+
 static int daemon_start(struct daemon *d, const char *cfgpath, char **envp)
 {
 	struct diag diag;
@@ -365,6 +375,10 @@ static int daemon_start(struct daemon *d, const char *cfgpath, char **envp)
 	d->loop = loop_new();
 	if (d->loop == NULL)
 		return -ENOMEM;
+	/* Held from here on, released only while the loop waits. */
+	pthread_mutex_init(&d->big, NULL);
+	pthread_mutex_lock(&d->big);
+	loop_set_lock(d->loop, daemon_lock, daemon_unlock, d);
 	r = daemon_load_keys(d);
 	if (r == 0)
 		r = daemon_open_audit(d);

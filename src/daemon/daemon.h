@@ -2,6 +2,7 @@
 #ifndef AGENTSH_DAEMON_H
 #define AGENTSH_DAEMON_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -56,6 +57,8 @@ struct daemon {
 	struct supv_listener *listeners;
 	size_t nlisteners;
 	struct supv_pt *pt;   /* the ptrace mode's tracer, once needed */
+	pthread_mutex_t big;  /* held by the loop while it dispatches, and by
+			       * supervisor threads while they decide */
 	char trash_dir[256];
 };
 

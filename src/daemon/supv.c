@@ -7,6 +7,9 @@
 #include "daemon/supv.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,9 @@
 #include "daemon/exec.h"
 #include "ptracer/ptracer.h"
 
+static void supv_lock(void *arg);
+static void supv_unlock(void *arg);
+
 static const struct sup_ops supv_ops = {
 	.exec = supv_on_exec,
 	.open = supv_on_open,
@@ -28,6 +34,8 @@ static const struct sup_ops supv_ops = {
 	.soft_delete = supv_on_soft_delete,
 	.net = supv_on_net,
 	.kill = supv_on_kill,
+	.lock = supv_lock,
+	.unlock = supv_unlock,
 };
 
 int supv_stat(pid_t pid, pid_t *ppid, uint64_t *start)
@@ -106,46 +114,130 @@ static void supv_event(struct supv_listener *l, const char *type,
 	daemon_event(l->d, &ev);
 }
 
-static void supv_drop(struct supv_listener *l, const char *why)
+static void supv_lock(void *arg)
+{
+	struct supv_listener *l = arg;
+
+	pthread_mutex_lock(&l->d->big);
+}
+
+static void supv_unlock(void *arg)
+{
+	struct supv_listener *l = arg;
+
+	pthread_mutex_unlock(&l->d->big);
+}
+
+/* Interrupts a thread blocked in the listener's RECV (EINTR). */
+static void supv_wake_handler(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * One thread per listener waits in the kernel for the next notification:
+ * measured here, a thread blocked in RECV answers a call several times
+ * faster than an epoll loop does (bench_supervisor). Decisions run under
+ * the daemon's lock, which the event loop holds while it dispatches.
+ */
+static void *supv_thread(void *arg)
+{
+	struct supv_listener *l = arg;
+	sigset_t wake;
+	int r = 0;
+
+	sigemptyset(&wake);
+	sigaddset(&wake, SUPV_WAKE_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	while (!atomic_load(&l->stop)) {
+		r = sup_handle_wait(l->fd, &supv_ops, l);
+		if (r == 0) {
+			atomic_fetch_add(&l->notifications, 1);
+			continue;
+		}
+		if (r != -EINTR && r != -ENOENT)
+			break;
+	}
+	atomic_store(&l->failed, r != 0 && r != -EINTR && r != -ENOENT);
+	atomic_store(&l->exited, true);
+	return NULL;
+}
+
+static void supv_unlink(struct supv_listener *l)
 {
 	struct daemon *d = l->d;
 
-	loop_del_fd(d->loop, l->fd);
-	close(l->fd);
 	if (l->prev)
 		l->prev->next = l->next;
 	else
 		d->listeners = l->next;
 	if (l->next)
 		l->next->prev = l->prev;
+	l->prev = l->next = NULL;
 	d->nlisteners--;
-	if (why)
-		supv_event(l, "supervisor_detached", why);
+}
+
+/* Under the lock: the thread has exited; release everything. */
+static void supv_reap(struct supv_listener *l, const char *why)
+{
+	pthread_join(l->th, NULL);
+	l->d->m.notifications += atomic_load(&l->notifications);
+	if (why || atomic_load(&l->failed))
+		supv_event(l, "supervisor_detached", atomic_load(&l->failed) ?
+			   "listener failed; its processes can no longer make "
+			   "supervised calls" : why);
+	close(l->fd);
 	free(l);
 }
 
-static void supv_on_ready(struct loop *lp, int fd, uint32_t events, void *arg)
+static void supv_on_reap_timer(struct loop *lp, void *arg)
 {
 	struct supv_listener *l = arg;
-	int r = 0;
 
-	for (int i = 0; i < SUPV_BATCH; i++) {
-		r = sup_handle(fd, &supv_ops, l);
-		if (r < 0)
-			break;
-		l->notifications++;
-		l->d->m.notifications++;
-	}
-	if (r == -EAGAIN || r == 0)
-		return;
-	if (r == -EPIPE) {
-		supv_drop(l, "the shell and all its processes exited");
+	if (!atomic_load(&l->exited)) {
+		pthread_kill(l->th, SUPV_WAKE_SIGNAL);
+		loop_timer_add(lp, SUPV_REAP_MS, supv_on_reap_timer, l);
 		return;
 	}
-	log_msg(LOG_LVL_ERROR, "supervisor listener of session %s failed: %s",
-		l->sid, strerror(-r));
-	supv_drop(l, "listener failed; its processes can no longer make "
-		  "supervised calls");
+	supv_reap(l, "the shell and all its processes exited");
+}
+
+/* Every process under the filter is gone (the listener hangs up). */
+static void supv_on_hup(struct loop *lp, int fd, uint32_t events, void *arg)
+{
+	struct supv_listener *l = arg;
+
+	if (!(events & (EPOLLHUP | EPOLLERR)))
+		return;
+	loop_del_fd(lp, fd);
+	supv_unlink(l);
+	atomic_store(&l->stop, true);
+	pthread_kill(l->th, SUPV_WAKE_SIGNAL);
+	loop_timer_add(lp, 0, supv_on_reap_timer, l);
+}
+
+static int supv_start_thread(struct supv_listener *l)
+{
+	static bool handler_set;
+	struct sigaction sa = {.sa_handler = supv_wake_handler};
+	pthread_attr_t at;
+	sigset_t all, old;
+	int r;
+
+	if (!handler_set) {
+		sigemptyset(&sa.sa_mask); /* no SA_RESTART: RECV returns EINTR */
+		sigaction(SUPV_WAKE_SIGNAL, &sa, NULL);
+		handler_set = true;
+	}
+	pthread_attr_init(&at);
+	pthread_attr_setstacksize(&at, SUPV_STACK_BYTES);
+	/* The thread starts with every signal blocked, then opens its own. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&l->th, &at, supv_thread, l);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&at);
+	return -r;
 }
 
 int supv_attach(struct daemon *d, struct session *s, pid_t root, int fd)
@@ -171,8 +263,9 @@ int supv_attach(struct daemon *d, struct session *s, pid_t root, int fd)
 	snprintf(link, sizeof(link), "/proc/%d/exe", (int)root);
 	n = readlink(link, l->shim_exe, sizeof(l->shim_exe) - 1);
 	l->shim_exe[n > 0 ? n : 0] = '\0';
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	r = loop_add_fd(d->loop, fd, EPOLLIN, supv_on_ready, l);
+	r = loop_add_fd(d->loop, fd, 0, supv_on_hup, l);
+	if (r == 0 && (r = supv_start_thread(l)) < 0)
+		loop_del_fd(d->loop, fd);
 	if (r < 0) {
 		close(fd);
 		free(l);
@@ -186,10 +279,30 @@ int supv_attach(struct daemon *d, struct session *s, pid_t root, int fd)
 	return 0;
 }
 
+/* At shutdown, with the lock held: stop and join every thread. */
 void supv_free_all(struct daemon *d)
 {
-	while (d->listeners)
-		supv_drop(d->listeners, NULL);
+	struct supv_listener *l;
+
+	if (d->listeners == NULL)
+		return;
+	for (l = d->listeners; l; l = l->next)
+		atomic_store(&l->stop, true);
+	pthread_mutex_unlock(&d->big);
+	for (l = d->listeners; l; l = l->next)
+		for (int i = 0; i < SUPV_STOP_TRIES && !atomic_load(&l->exited);
+		     i++) {
+			pthread_kill(l->th, SUPV_WAKE_SIGNAL);
+			usleep(SUPV_REAP_MS * 1000);
+		}
+	pthread_mutex_lock(&d->big);
+	while ((l = d->listeners) != NULL) {
+		loop_del_fd(d->loop, l->fd);
+		supv_unlink(l);
+		if (atomic_load(&l->exited))
+			supv_reap(l, NULL);
+		/* else: stuck in the kernel; the fd dies with the process */
+	}
 }
 
 int supv_depth_of(struct daemon *d, pid_t pid)
@@ -220,4 +333,13 @@ int supv_child_install(void)
 	    ptracer_filter_build(&pf) < 0 || ptracer_install(&pf.prog) < 0)
 		return -EPERM;
 	return EXEC_SUPERVISE_TRACED;
+}
+
+uint64_t supv_notifications(struct daemon *d)
+{
+	uint64_t n = d->m.notifications;
+
+	for (struct supv_listener *l = d->listeners; l; l = l->next)
+		n += atomic_load(&l->notifications);
+	return n;
 }

@@ -7,6 +7,9 @@
 #define AGENTSH_DAEMON_SUPV_H
 
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -16,7 +19,10 @@
 
 #define SUPV_LISTENERS_MAX 4096 /* shells supervised at once */
 #define SUPV_PROCS_MAX 4096     /* command processes remembered per shell */
-#define SUPV_BATCH 64           /* notifications served per wake-up */
+#define SUPV_STACK_BYTES (1u << 20) /* a listener thread's stack */
+#define SUPV_REAP_MS 5          /* re-wake a stopping listener thread */
+#define SUPV_STOP_TRIES 200     /* ... at most this often at shutdown */
+#define SUPV_WAKE_SIGNAL SIGUSR2
 #define SUPV_TRASH_DIR "/var/lib/agentsh/trash"
 
 struct daemon;
@@ -36,7 +42,9 @@ struct supv_listener {
 	char shim_exe[PATH_MAX];    /* what the root was running then */
 	struct supv_proc procs[SUPV_PROCS_MAX];
 	size_t nprocs;
-	uint64_t notifications;
+	pthread_t th;
+	atomic_bool stop, exited, failed;
+	atomic_uint_fast64_t notifications;
 	struct supv_listener *prev, *next;
 };
 
@@ -46,6 +54,8 @@ int supv_attach(struct daemon *d, struct session *s, pid_t root, int fd);
 /* In a child the daemon starts (exec API): install supervision; the
  * listener fd, EXEC_SUPERVISE_TRACED or -errno (see exec.h). */
 int supv_child_install(void);
+/* Supervised calls served so far (all listeners, live or gone). */
+uint64_t supv_notifications(struct daemon *d);
 /* Close every listener: their processes' intercepted calls fail. */
 void supv_free_all(struct daemon *d);
 /* The ptrace mode (supv_pt.c): seize pid, a shell of session s; 0 or

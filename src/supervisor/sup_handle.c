@@ -309,7 +309,11 @@ int sup_handle_wait(int listener, const struct sup_ops *ops, void *arg)
 	q.n = &nb.n;
 	q.pid = (pid_t)nb.n.pid;
 	q.path[0] = q.abs[0] = '\0';
+	if (ops->lock)
+		ops->lock(arg);
 	ret = sup_dispatch(&q);
+	if (ops->unlock)
+		ops->unlock(arg);
 	return ret == -ENOENT ? 0 : ret;
 }
 

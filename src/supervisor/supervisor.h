@@ -96,6 +96,10 @@ struct sup_ops {
 			   const struct sup_file_req *r);
 	bool (*net)(void *arg, pid_t pid, const struct sup_net_req *r);
 	bool (*kill)(void *arg, pid_t pid, const struct sup_kill_req *r);
+	/* Optional: held around the decision and the emulation of each
+	 * notification (a daemon's lock over the state the hooks use). */
+	void (*lock)(void *arg);
+	void (*unlock)(void *arg);
 };
 
 /* Fill f (and f->prog) with the filter; 0 or -ENOSPC. */
