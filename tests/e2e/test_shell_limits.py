@@ -13,8 +13,13 @@ AGENTSH = str(BIN / "agentsh")
 SHIM = str(BIN / "agentsh-shell-shim")
 ENV = {"PATH": "/usr/bin:/bin", "HOME": "/root", "LANG": "C"}
 # The shipped policy without its CPU quota (a throttle by design).
+# The test reads other processes' /proc/PID/cgroup, which the shipped
+# policy denies (deny-proc-sys): allow that first.
 POLICY = (TOP / "etc" / "policies" / "default.yaml").read_text().replace(
-    "  cpu_quota_percent: 50\n", "")
+    "  cpu_quota_percent: 50\n", "").replace(
+    "file_rules:\n", "file_rules:\n  - name: test-read-proc\n"
+    "    paths: [\"/proc/**\"]\n    operations: [read]\n"
+    "    decision: allow\n", 1)
 NO_LIMITS = re.sub(r"resource_limits:\n(  .*\n)+", "", POLICY)
 RUNS = 9            # runs of each kind; the medians are compared
 MAX_EXTRA_MS = 5.0  # what limits may add to one top-level shell

@@ -23,6 +23,7 @@
 
 #include "common/proto.h"
 #include "supervisor/supervisor.h"
+#include "harness.h"
 
 #define T_DIR_MAX 128
 #define T_RACE_OPENS 5000
@@ -109,89 +110,11 @@ static int t_teardown(void **state)
 	return 0;
 }
 
-/*
- * The child cannot send its listener with sendmsg (sendmsg is one of the
- * calls it now waits on us for), so it writes the number and we take the
- * descriptor with pidfd_getfd, as a parent may.
- */
-static int t_take_listener(int sock, pid_t pid)
-{
-	int num = -1, pfd, fd;
-	char ack = 'A';
-
-	if (read(sock, &num, sizeof(num)) != (ssize_t)sizeof(num))
-		return -1;
-	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pfd < 0)
-		return -1;
-	fd = (int)syscall(SYS_pidfd_getfd, pfd, num, 0);
-	close(pfd);
-	if (write(sock, &ack, 1) != 1)
-		return -1;
-	return fd;
-}
-
 typedef int (*t_child_fn)(struct t_env *e);
-
-/* Fork a child that installs the filter and runs fn; returns the listener
- * in the parent (-1 on failure) and the child's pid in *pid. */
-static int t_start(struct t_env *e, t_child_fn fn, pid_t *pid)
-{
-	struct sup_filter f;
-	int sv[2], lfd;
-
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-				    sv), 0);
-	*pid = fork();
-	assert_true(*pid >= 0);
-	if (*pid == 0) {
-		close(sv[0]);
-		if (sup_filter_build(&f) < 0)
-			_exit(91);
-		lfd = sup_install(&f.prog);
-		if (lfd < 0)
-			_exit(92);
-		char ack;
-
-		if (write(sv[1], &lfd, sizeof(lfd)) != (ssize_t)sizeof(lfd) ||
-		    read(sv[1], &ack, 1) != 1)
-			_exit(90);
-		close(lfd);
-		close(sv[1]);
-		_exit(fn(e));
-	}
-	close(sv[1]);
-	lfd = t_take_listener(sv[0], *pid);
-	close(sv[0]);
-	assert_true(lfd >= 0);
-	return lfd;
-}
-
-/* Serve the child until it exits; its exit status. */
-static int t_serve(struct t_env *e, int lfd, pid_t pid)
-{
-	struct pollfd p = {.fd = lfd, .events = POLLIN};
-	int st, ret;
-
-	for (;;) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			break;
-		if (poll(&p, 1, 20) <= 0)
-			continue;
-		ret = sup_handle(lfd, &t_ops, e);
-		if (ret < 0 && ret != -EAGAIN && ret != -EPIPE)
-			fail_msg("sup_handle: %s", strerror(-ret));
-	}
-	close(lfd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 static int t_run(struct t_env *e, t_child_fn fn)
 {
-	pid_t pid;
-	int lfd = t_start(e, fn, &pid);
-
-	return t_serve(e, lfd, pid);
+	return th_run(&t_ops, e, (th_child_fn)(void (*)(void))fn, e);
 }
 
 /* 0 when fd holds want; closes fd. */
@@ -413,7 +336,7 @@ static void test_fail_closed(void **state)
 {
 	struct t_env *e = *state;
 	pid_t pid;
-	int st, lfd = t_start(e, c_closed, &pid);
+	int st, lfd = th_start((th_child_fn)(void (*)(void))c_closed, e, &pid);
 
 	close(lfd);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
