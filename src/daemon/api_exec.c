@@ -13,6 +13,7 @@
 #include "common/str.h"
 #include "daemon/daemon.h"
 #include "daemon/supv.h"
+#include "trash/trash.h"
 #include "daemon/exec.h"
 #include "daemon/ident.h"
 #include "daemon/precheck.h"
@@ -34,6 +35,7 @@ struct xrun {
 	struct precheck pc;
 	struct exec_run *run;
 	struct limits_cmd *cg; /* the command's cgroups, when limits apply */
+	pid_t pid;             /* the command's process, once started */
 };
 
 static void xrun_free(struct xrun *x)
@@ -276,6 +278,33 @@ static void xrun_result(struct buf *b, const struct exec_result *res,
 	buf_putc(b, '}');
 }
 
+/* What the command soft-deleted, and how to get it back. */
+static void xrun_soft_deleted(struct buf *b, const struct xrun *x)
+{
+	size_t n = x->s->nsoft, from = n > SESSION_SOFT_LOG_MAX ?
+					    n - SESSION_SOFT_LOG_MAX : 0;
+	bool first = true;
+	char cmd[sizeof(x->d->trash_dir) + 96];
+	bool dflt = strcmp(x->d->trash_dir, TRASH_ROOT_DEFAULT) == 0;
+
+	for (size_t i = from; i < n; i++) {
+		const struct session_soft *e = &x->s->soft[i % SESSION_SOFT_LOG_MAX];
+		if (x->pid <= 0 || e->root != x->pid)
+			continue;
+		buf_puts(b, first ? ",\"soft_deleted\":[{" : ",{");
+		first = false;
+		jkey(b, "path", true);
+		json_strn(b, e->path, strlen(e->path));
+		jstrn(b, "token", e->token, strlen(e->token));
+		snprintf(cmd, sizeof(cmd), "agentsh trash restore %s%s%s",
+			 e->token, dflt ? "" : " --dir ", dflt ? "" : x->d->trash_dir);
+		jstrn(b, "restore", cmd, strlen(cmd));
+		buf_putc(b, '}');
+	}
+	if (!first)
+		buf_putc(b, ']');
+}
+
 static void xrun_respond(struct xrun *x, int status,
 			 const struct exec_result *res, const char *err_code,
 			 const char *err_msg)
@@ -307,6 +336,7 @@ static void xrun_respond(struct xrun *x, int status,
 						       res->ru.ru_maxrss,
 			   ls.oom_killed ? "true" : "false");
 	}
+	xrun_soft_deleted(&b, x);
 	xrun_guidance(&b, &x->pc, blocked, code);
 	buf_putc(&b, '}');
 	http_resp_json(x->req, status, &b);
@@ -499,6 +529,7 @@ static int xrun_start(struct xrun *x)
 	xrun_limits(x);
 	r = exec_start(x->d->loop, &rq, xrun_done, xrun_chunk, x, &x->run);
 	if (r == 0) {
+		x->pid = exec_pid(x->run);
 		x->s->commands++;
 		x->d->m.commands++;
 		xrun_event(x, "command_started", NULL);

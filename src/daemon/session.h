@@ -13,7 +13,15 @@
 #define SESSION_ID_MAX 129     /* 128 characters + NUL */
 #define SESSION_MAX_ROOTS 256  /* shim processes registered per session */
 #define SESSION_ENV_MAX 256    /* variables set with PATCH/export */
+#define SESSION_SOFT_LOG_MAX 32 /* recent soft deletes kept for answers */
 #define SESSION_ANCESTRY_MAX 128 /* parent links followed to find a root */
+
+/* A soft delete, for the answer of the command that made it. */
+struct session_soft {
+	pid_t root;       /* the supervised shell or command it came from */
+	char token[40];
+	char path[PATH_MAX];
+};
 
 struct session {
 	char id[SESSION_ID_MAX];
@@ -31,6 +39,8 @@ struct session {
 	size_t nroots;
 	char *env[SESSION_ENV_MAX + 1];      /* K=V set through the API */
 	uint64_t commands, denied;
+	struct session_soft soft[SESSION_SOFT_LOG_MAX]; /* a ring */
+	size_t nsoft;
 	bool busy;
 };
 

@@ -262,6 +262,26 @@ enum sup_verdict supv_on_file(void *arg, pid_t pid,
 	return SUP_ALLOW;
 }
 
+static bool supv_trash_default(const struct daemon *d)
+{
+	return strcmp(d->trash_dir, TRASH_ROOT_DEFAULT) == 0;
+}
+
+/* Kept so the exec API's answer can name the restore commands. */
+static void supv_soft_log(struct supv_listener *l, const char *path,
+			  const char *token)
+{
+	struct session *s = supv_session(l);
+	struct session_soft *e;
+
+	if (s == NULL)
+		return;
+	e = &s->soft[s->nsoft++ % SESSION_SOFT_LOG_MAX];
+	e->root = l->root;
+	str_lcpy(e->token, token, sizeof(e->token));
+	str_lcpy(e->path, path, sizeof(e->path));
+}
+
 int supv_on_soft_delete(void *arg, pid_t pid, int dirfd, const char *name,
 			const struct sup_file_req *r)
 {
@@ -293,8 +313,11 @@ int supv_on_soft_delete(void *arg, pid_t pid, int dirfd, const char *name,
 		return 0; /* moved already; the manifest records it */
 	if (ret < 0)
 		return ret;
+	supv_soft_log(l, r->path, token);
 	snprintf(line, sizeof(line), "agentsh: soft-deleted %s; restore with: "
-		 "agentsh trash restore %s\n", r->path, token);
+		 "agentsh trash restore %s%s%s\n", r->path, token,
+		 supv_trash_default(l->d) ? "" : " --dir ",
+		 supv_trash_default(l->d) ? "" : l->d->trash_dir);
 	supv_tell(pid, line);
 	return 0;
 }

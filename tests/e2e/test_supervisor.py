@@ -1,0 +1,116 @@
+"""The supervisor end to end, in full mode (seccomp user-notify): commands
+at every depth, soft-delete and restore, the exec API, and what happens
+when the daemon dies. The technique-by-technique suite is
+tests/security/."""
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from gateway import Daemon, build_dir, bwrap_cmd, make_root
+
+BIN = build_dir()
+AGENTSH = str(BIN / "agentsh")
+SHIM = str(BIN / "agentsh-shell-shim")
+ENV = {"PATH": "/usr/bin:/bin", "HOME": "/root", "LANG": "C"}
+# unshare exists on this machine (sudo does not); the shipped policy
+# denies both (block-shell-escape).
+NESTED = ('python3 -c "import os; os.execv(\\"/usr/bin/unshare\\", '
+          '[\\"unshare\\", \\"-h\\"])"')
+
+
+@pytest.fixture
+def gw(tmp_path):
+    d = Daemon(tmp_path)
+    d.start()
+    root, etc = make_root(tmp_path, d, SHIM, AGENTSH)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+
+    def sh(script, timeout=30):
+        return subprocess.run(bwrap_cmd(root, etc, tmp_path, ["bash", "-c", script],
+                                        cwd=ws),
+                              capture_output=True, text=True, env=ENV, timeout=timeout)
+    yield d, sh, ws
+    d.stop()
+
+
+def events(d, typ):
+    st, body = d.request("GET", f"/api/v1/events/search?type={typ}&limit=500")
+    assert st == 200
+    return body["events"] if isinstance(body, dict) else body
+
+
+def test_nested_exec_denied_with_rule(gw):
+    d, sh, _ = gw
+    p = sh(NESTED)
+    assert p.returncode != 0
+    assert "agentsh: denied by rule block-shell-escape" in p.stderr
+    assert "PermissionError" in p.stderr
+    ev = [e for e in events(d, "command_policy")
+          if e.get("operation") == "supervisor_exec"
+          and e["policy"]["effective_decision"] == "deny"]
+    assert ev and ev[-1]["path"].endswith("/unshare")
+    assert ev[-1]["fields"]["depth"] >= 1
+
+
+def test_commands_allowed_and_attached_full(gw):
+    d, sh, _ = gw
+    p = sh("echo hi | tr a-z A-Z; git --version >/dev/null && echo git-ok")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["HI", "git-ok"]
+    modes = [e["fields"]["mode"] for e in events(d, "supervisor_attached")]
+    assert modes and set(modes) == {"full"}
+
+
+def test_rm_soft_deleted_and_restored_identical(gw):
+    d, sh, ws = gw
+    data = os.urandom(4096)
+    (ws / "keep.bin").write_bytes(data)
+    p = sh("rm keep.bin && test ! -e keep.bin && echo gone")
+    assert p.returncode == 0 and "gone" in p.stdout, p.stderr
+    assert "agentsh: soft-deleted" in p.stderr
+    token = p.stderr.split("agentsh trash restore ")[1].split()[0]
+    ev = events(d, "soft_delete")
+    assert ev and ev[-1]["fields"]["token"] == token
+    r = subprocess.run([AGENTSH, "trash", "restore", token, "--dir", str(d.trash)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert (ws / "keep.bin").read_bytes() == data
+
+
+def test_exec_api_supervised_and_names_restore(gw):
+    d, _, ws = gw
+    (ws / "f.txt").write_text("x" * 100)
+    assert d.request("POST", "/api/v1/sessions", {"id": "sv", "workspace": str(ws)})[0] == 201
+    st, r = d.request("POST", "/api/v1/sessions/sv/exec",
+                      {"command": "/usr/bin/python3", "args": ["-c",
+                       "import os; os.execv('/usr/bin/unshare', ['unshare'])"]})
+    assert st == 200 and r["result"]["exit_code"] != 0
+    assert "denied by rule block-shell-escape" in r["result"]["stderr"]
+    st, r = d.request("POST", "/api/v1/sessions/sv/exec",
+                      {"command": "rm", "args": ["f.txt"], "working_dir": str(ws)})
+    assert st == 200 and r["result"]["exit_code"] == 0
+    sd = r["soft_deleted"]
+    assert sd[0]["path"] == str(ws / "f.txt")
+    assert sd[0]["restore"].startswith("agentsh trash restore " + sd[0]["token"])
+
+
+def test_daemon_killed_nothing_runs(gw):
+    d, sh, ws = gw
+    marker = ws / "after-kill"
+    # The shell waits for a signal file, then tries to run commands.
+    p = subprocess.Popen(
+        bwrap_cmd(gw[0].dir / "root", gw[0].dir / "etc-agentsh", gw[0].dir,
+                  ["bash", "-c", f"while [ ! -e {ws}/go ]; do sleep 0.05; done; "
+                   f"/usr/bin/touch {marker}; echo ran-$?"], cwd=ws),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    time.sleep(0.5)
+    d.proc.send_signal(signal.SIGKILL)
+    d.proc.wait()
+    (ws / "go").write_text("")
+    out, err = p.communicate(timeout=20)
+    assert not marker.exists(), (out, err)
+    assert "ran-0" not in out
