@@ -74,7 +74,8 @@ enum sup_verdict supv_on_file(void *arg, pid_t pid, const struct sup_file_req *r
 int supv_on_soft_delete(void *arg, pid_t pid, int dirfd, const char *name,
 			const struct sup_file_req *r);
 bool supv_on_net(void *arg, pid_t pid, const struct sup_net_req *r);
-bool supv_on_kill(void *arg, pid_t pid, const struct sup_kill_req *r);
+enum sup_verdict supv_on_kill(void *arg, pid_t pid,
+			       const struct sup_kill_req *r);
 
 /* Shared by the hook files. */
 struct session *supv_session(struct supv_listener *l);

@@ -1,4 +1,4 @@
-/* Network and signal decisions for the supervisor. */
+/* Network decisions for the supervisor. */
 #include "daemon/supv.h"
 
 #include <arpa/inet.h>
@@ -79,33 +79,5 @@ bool supv_on_net(void *arg, pid_t pid, const struct sup_net_req *r)
 		 "%s%s%s\n", remote, v.rule ? v.rule : "default-deny",
 		 v.reason ? ": " : "", v.reason ? v.reason : "");
 	supv_tell(pid, line);
-	return false;
-}
-
-bool supv_on_kill(void *arg, pid_t pid, const struct sup_kill_req *r)
-{
-	struct supv_listener *l = arg;
-	struct audit_event ev = {0};
-	char fields[96];
-	bool ok;
-
-	if (r->target == 0)
-		ok = true; /* the caller's own process group */
-	else if (r->target == -1)
-		ok = false; /* everything the caller may signal */
-	else
-		ok = supv_in_tree(l, r->target < 0 ? -r->target : r->target);
-	if (ok)
-		return true;
-	ev.type = "signal";
-	ev.session_id = l->sid;
-	ev.pid = (int)pid;
-	ev.decision = ev.effective = "deny";
-	ev.rule = "signal-outside-session";
-	ev.message = "signals may reach only the session's own processes";
-	snprintf(fields, sizeof(fields), "{\"target\":%d,\"signal\":%d}",
-		 (int)r->target, r->sig);
-	ev.fields_json = fields;
-	daemon_event(l->d, &ev);
 	return false;
 }

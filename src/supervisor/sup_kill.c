@@ -65,7 +65,12 @@ int sup_do_kill(struct sup_req *q)
 	default:
 		return sup_deny(q);
 	}
-	if (q->ops->kill && q->ops->kill(q->arg, q->pid, &r))
+	switch (q->ops->kill ? q->ops->kill(q->arg, q->pid, &r) : SUP_DENY) {
+	case SUP_ALLOW:
 		return sup_respond(q, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
-	return sup_respond(q, -EPERM, 0);
+	case SUP_ABSORB:
+		return sup_respond(q, 0, 0);
+	default:
+		return sup_respond(q, -EPERM, 0);
+	}
 }

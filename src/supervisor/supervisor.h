@@ -55,7 +55,8 @@ enum sup_op {
 	SUP_OP_SYMLINK, SUP_OP_CHMOD, SUP_OP_TRUNCATE, SUP_OP_COUNT
 };
 
-enum sup_verdict { SUP_DENY, SUP_ALLOW, SUP_SOFT_DELETE };
+/* SUP_ABSORB: the call succeeds and does nothing (signals only). */
+enum sup_verdict { SUP_DENY, SUP_ALLOW, SUP_SOFT_DELETE, SUP_ABSORB };
 
 struct sup_file_req {
 	enum sup_op op;
@@ -95,7 +96,8 @@ struct sup_ops {
 	int (*soft_delete)(void *arg, pid_t pid, int dirfd, const char *name,
 			   const struct sup_file_req *r);
 	bool (*net)(void *arg, pid_t pid, const struct sup_net_req *r);
-	bool (*kill)(void *arg, pid_t pid, const struct sup_kill_req *r);
+	enum sup_verdict (*kill)(void *arg, pid_t pid,
+				 const struct sup_kill_req *r);
 	/* Optional: held around the decision and the emulation of each
 	 * notification (a daemon's lock over the state the hooks use). */
 	void (*lock)(void *arg);

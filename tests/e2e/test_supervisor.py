@@ -114,3 +114,41 @@ def test_daemon_killed_nothing_runs(gw):
     out, err = p.communicate(timeout=20)
     assert not marker.exists(), (out, err)
     assert "ran-0" not in out
+
+
+SIGNAL_POLICY = """version: 1
+name: signals
+command_rules:
+  - {name: all, commands: ["*"], decision: allow}
+file_rules:
+  - {name: all, paths: ["**"], operations: ["*"], decision: allow}
+signal_rules:
+  - name: keep-children-alive
+    signals: [SIGTERM]
+    target: {type: children}
+    decision: absorb
+  - name: session-rest
+    signals: ["@all"]
+    target: {type: session}
+    decision: allow
+"""
+
+
+def test_signal_rules(tmp_path):
+    d = Daemon(tmp_path, policy_text=SIGNAL_POLICY)
+    d.start()
+    try:
+        root, etc = make_root(tmp_path, d, SHIM, AGENTSH)
+        outside = subprocess.Popen(["sleep", "30"])
+        script = (f"sleep 30 & k=$!; kill -TERM $k; sleep 0.2; "
+                  f"kill -0 $k && echo absorbed; kill -KILL $k; wait $k; "
+                  f"echo killed-$?; kill -TERM {outside.pid} || echo outside-refused")
+        p = subprocess.run(bwrap_cmd(root, etc, tmp_path, ["bash", "-c", script]),
+                           capture_output=True, text=True, env=ENV, timeout=30)
+        assert p.stdout.split() == ["absorbed", "killed-137", "outside-refused"], p
+        assert outside.poll() is None
+        rules = [e.get("policy", {}).get("rule") for e in events(d, "signal")]
+        assert "keep-children-alive" in rules and "default-deny-signals" in rules
+    finally:
+        outside.kill()
+        d.stop()

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -69,11 +70,14 @@ static bool o_net(void *arg, pid_t pid, const struct sup_net_req *r)
 	       r->port != e->uport_no;
 }
 
-static bool o_kill(void *arg, pid_t pid, const struct sup_kill_req *r)
+static enum sup_verdict o_kill(void *arg, pid_t pid,
+			       const struct sup_kill_req *r)
 {
 	struct o_env *e = arg;
 
-	return r->target != e->parent;
+	if (r->sig == SIGUSR1)
+		return SUP_ABSORB;
+	return r->target != e->parent ? SUP_ALLOW : SUP_DENY;
 }
 
 static const struct sup_ops o_ops = {
@@ -352,6 +356,12 @@ static int c_signals(void *arg)
 	}
 	if (kill(e->parent, 0) == 0 || errno != EPERM)
 		return 60;
+	/* Absorbed: succeeds, and the child (default: killed) lives on. */
+	if (kill(kid, SIGUSR1) < 0)
+		return 62;
+	nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+	if (waitpid(kid, &st, WNOHANG) != 0)
+		return 63;
 	if (kill(kid, SIGTERM) < 0 || waitpid(kid, &st, 0) != kid ||
 	    !WIFSIGNALED(st))
 		return 61;
