@@ -31,8 +31,11 @@ TABLE = {
                    {"full": "audited", "nonotify": "audited"}, {}),
     "symlink_alias": ("D1.2/D4.32", "Symlink to a denied file or binary",
                       {"full": "audited", "nonotify": "audited"}, {}),
-    "proc_root_alias": ("D1.1/D4.38", "`/proc/self/root` alias of a denied file or binary",
-                        {"full": "audited", "nonotify": "audited"}, {}),
+    "proc_root_alias": ("D1.1/D4.38", "`/proc/self/root`, `/proc/self/fd/N` aliases of a "
+                        "denied file or binary",
+                        {"full": "silent", "nonotify": "audited"},
+                        {"full": "the supervisor resolves without magic links (ELOOP) "
+                                 "and records nothing"}),
     "copy_binary": ("D1.3", "Copy of a denied binary under another name",
                     {"full": "open", "nonotify": "open"},
                     {"full": "command rules match names and paths, not contents",
@@ -45,7 +48,12 @@ TABLE = {
                        {"full": "audited", "nonotify": "audited"}, {}),
     "exec_path_race": ("D3.26", "Two threads racing the path buffer of `execve` "
                        "(binary denied by an args rule, so not in Landlock's list)",
-                       {"full": "audited", "nonotify": "audited"}, {}),
+                       {"full": "open", "nonotify": "open"},
+                       {"full": "the supervisor lets an allowed exec continue "
+                                "(SECCOMP_USER_NOTIF_FLAG_CONTINUE); the kernel re-reads "
+                                "the path a sibling thread has changed",
+                        "nonotify": "the tracer reads the path at the syscall stop; "
+                                    "sibling threads keep running"}),
     "raw_socket": ("D6.50", "Raw IP and packet sockets",
                    {"full": "silent", "nonotify": "silent"},
                    {"full": "refused in the kernel by the seccomp filter",
