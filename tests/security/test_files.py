@@ -44,7 +44,7 @@ def test_proc_root_alias(sandbox, mode):
     mark = sb.ws / "marker-procroot"
     r = sb.run(CONTROL + f"cat /proc/self/root{sb.secret}; "
                f"cat /proc/$$/root{sb.secret}; cat /proc/self/cwd/../secret/canary.txt; "
-               f"exec 3<{sb.secret_dir}; cat /proc/self/fd/3/canary.txt; " +
+               f"exec 3<{sb.tmp}; cat /proc/self/fd/3/secret/canary.txt; " +
                HIDE_TOOL + f"/proc/self/root{sb.ws}/tools/$T {mark}")
     control_ran(r)
     no_leak(r)
@@ -55,8 +55,7 @@ def test_proc_root_alias(sandbox, mode):
     check_audit(sb, "proc_root_alias", "file",
                 lambda e: (e.get("policy") or {}).get("effective_decision") == "deny"
                 and (e.get("policy") or {}).get("rule") != "agentsh-protected"
-                and ("canary" in (e.get("path") or "") or
-                     (e.get("path") or "").endswith("/secret")),
+                and "canary" in (e.get("path") or ""),
                 "a read through /proc/self")
     check_audit(sb, "proc_root_alias", "command_policy", is_exec_deny,
                 "the exec through /proc/self/root")
