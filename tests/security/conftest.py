@@ -74,10 +74,6 @@ class Sandbox:
                               capture_output=True, text=True,
                               env=self.env(env), timeout=timeout)
 
-    def popen(self, script, env=None, **kw):
-        return subprocess.Popen(self.cmd(["bash", "-c", script]),
-                                env=self.env(env), **kw)
-
     @property
     def sid(self):
         if self._sid is None:

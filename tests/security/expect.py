@@ -67,7 +67,9 @@ TABLE = {
                  {"nonotify": "Landlock (ABI 7) has no UDP control and the plain "
                               "filter does not look at sendto"}),
     "kill_daemon": ("D8.62", "kill -9 of the daemon mid-session (fail closed)",
-                    {"full": "audited", "nonotify": "audited"}, {}),
+                    {"full": "silent", "nonotify": "silent"},
+                    {"full": "the daemon is dead: nothing can record the refusals",
+                     "nonotify": "the daemon is dead: nothing can record the refusals"}),
     "proc_environ": ("D7/D8.62", "Reading `/proc/<pid>/environ` of a process outside the session",
                      {"full": "audited", "nonotify": "silent"},
                      {"nonotify": "Landlock forbids ptrace-mode access outside its domain"}),
