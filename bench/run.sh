@@ -12,4 +12,5 @@ status=0
 "$build/bench/bench_audit" || status=1
 "$build/bench/bench_dlp" "$top/src" || status=1
 "$build/bench/bench_ptracer" || status=1
+"$build/bench/bench_supervisor" || status=1
 exit $status

@@ -142,6 +142,9 @@ static int attach_do(struct daemon *d, struct http_req *req, struct session *s,
 	if (min != CONFIG_SECMODE_AUTO && mode < (int)min) {
 		*why = "below security.minimum_mode; the shell may not run";
 		r = 403;
+	} else if (mode == CONFIG_SECMODE_PTRACE) {
+		r = supv_pt_attach(d, s, pid) < 0 ? 503 : 0;
+		*why = "the daemon's tracer could not seize the shell";
 	} else if (mode != CONFIG_SECMODE_FULL) {
 		r = 0;
 	} else if (fd < 0 || !attach_is_listener(fd)) {

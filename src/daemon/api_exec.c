@@ -9,10 +9,10 @@
 
 #include "audit/audit.h"
 #include "common/json.h"
-#include "common/marker.h"
 #include "common/proto.h"
 #include "common/str.h"
 #include "daemon/daemon.h"
+#include "daemon/supv.h"
 #include "daemon/exec.h"
 #include "daemon/ident.h"
 #include "daemon/precheck.h"
@@ -171,6 +171,16 @@ static int xrun_attach(void *arg, pid_t pid)
 
 	session_add_root(x->s, pid);
 	return x->cg ? limits_cmd_attach(x->cg, pid) : 0;
+}
+
+/* The command's listener (or, without user-notify, the tracer). */
+static int xrun_supervise(void *arg, pid_t pid, int fd)
+{
+	struct xrun *x = arg;
+
+	if (fd >= 0)
+		return supv_attach(x->d, x->s, pid, fd);
+	return supv_pt_attach(x->d, x->s, pid);
 }
 
 /* Cgroups for the policy's memory, cpu and pids limits, where the machine
@@ -484,7 +494,8 @@ static int xrun_start(struct xrun *x)
 	rq.timeout_ms = xrun_timeout(x);
 	rq.attach = xrun_attach;
 	rq.attach_arg = x;
-	rq.child_setup = marker_install;
+	rq.child_supervise = supv_child_install;
+	rq.on_supervise = xrun_supervise;
 	xrun_limits(x);
 	r = exec_start(x->d->loop, &rq, xrun_done, xrun_chunk, x, &x->run);
 	if (r == 0) {

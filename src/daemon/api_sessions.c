@@ -9,6 +9,7 @@
 #include "common/json.h"
 #include "common/str.h"
 #include "daemon/daemon.h"
+#include "daemon/supv.h"
 
 static void session_event(struct daemon *d, struct session *s,
 			  const char *type, const char *why)
@@ -53,6 +54,7 @@ void daemon_session_destroy(struct daemon *d, struct session *s,
 
 	session_event(d, s, type, why);
 	str_lcpy(id, s->id, sizeof(id));
+	supv_pt_session_gone(d, id);
 	session_destroy(d->sessions, id);
 }
 

@@ -392,6 +392,7 @@ static void daemon_stop(struct daemon *d)
 	if (d->loop)
 		shells_stop(d);
 	supv_free_all(d);
+	supv_pt_free(d);
 	http_server_free(d->http);
 	while (d->sessions && session_count(d->sessions) > 0)
 		daemon_session_destroy(d, session_at(d->sessions, 0),

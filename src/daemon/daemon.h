@@ -16,6 +16,7 @@ struct audit_event;
 struct limits_env;
 struct json_object;
 struct supv_listener;
+struct supv_pt;
 
 #define DAEMON_API_KEYS_MAX 64
 
@@ -54,6 +55,7 @@ struct daemon {
 	bool limits_probed;
 	struct supv_listener *listeners;
 	size_t nlisteners;
+	struct supv_pt *pt;   /* the ptrace mode's tracer, once needed */
 	char trash_dir[256];
 };
 

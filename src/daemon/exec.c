@@ -17,6 +17,7 @@ struct exec_run {
 	struct loop *loop;
 	pid_t pid;
 	int pidfd, outfd, errfd, infd;
+	int failfd; /* the child's exec errno arrives here before it exits */
 	const char *in_data;
 	size_t in_len, in_off;
 	struct loop_timer *timeout, *drain;
@@ -123,6 +124,20 @@ static void exec_on_drain(struct loop *l, void *arg)
 	exec_finish(r);
 }
 
+/* The errno the child wrote when its exec failed (nothing: it ran). */
+static void exec_read_fail(struct exec_run *r)
+{
+	int err = 0;
+
+	if (r->failfd < 0)
+		return;
+	if (read(r->failfd, &err, sizeof(err)) == (ssize_t)sizeof(err) &&
+	    r->res.start_errno == 0)
+		r->res.start_errno = err;
+	close(r->failfd);
+	r->failfd = -1;
+}
+
 static void exec_on_exit(struct loop *l, int fd, uint32_t ev, void *arg)
 {
 	struct exec_run *r = arg;
@@ -133,6 +148,7 @@ static void exec_on_exit(struct loop *l, int fd, uint32_t ev, void *arg)
 	if (wait4(r->pid, &status, WNOHANG, &r->res.ru) <= 0)
 		return;
 	r->exited = true;
+	exec_read_fail(r);
 	exec_close_fd(r, &r->pidfd);
 	if (r->res.timed_out) {
 		r->res.exit_code = 124;
@@ -173,7 +189,7 @@ pid_t exec_pid(const struct exec_run *r)
 }
 
 struct exec_fds {
-	int in[2], out[2], err[2], sync[2], fail[2];
+	int in[2], out[2], err[2], sync[2], fail[2], sup[2];
 };
 
 static void exec_close_pair(int p[2])
@@ -182,6 +198,23 @@ static void exec_close_pair(int p[2])
 		if (p[i] >= 0)
 			close(p[i]);
 	p[0] = p[1] = -1;
+}
+
+/* In the child: install supervision, tell the parent, wait until it has
+ * taken over (a second go byte); 0 or -1. */
+static int exec_child_supervise(const struct exec_req *rq, struct exec_fds *f)
+{
+	int fd = rq->child_supervise();
+	char go;
+
+	if (fd < 0 && fd != EXEC_SUPERVISE_TRACED)
+		return -1;
+	if (write(f->sup[1], &fd, sizeof(fd)) != (ssize_t)sizeof(fd) ||
+	    read(f->sync[0], &go, 1) != 1)
+		return -1;
+	if (fd >= 0)
+		close(fd);
+	return 0;
 }
 
 /* In the child: wire the pipes, wait for the go byte, exec. Never returns. */
@@ -205,7 +238,8 @@ static void exec_child(const struct exec_req *rq, struct exec_fds *f)
 		(void)!write(f->fail[1], &err, sizeof(err));
 		_exit(126);
 	}
-	if (rq->child_setup && rq->child_setup() != 0) {
+	if ((rq->child_setup && rq->child_setup() != 0) ||
+	    (rq->child_supervise && exec_child_supervise(rq, f) < 0)) {
 		err = EPERM;
 		(void)!write(f->fail[1], &err, sizeof(err));
 		_exit(126);
@@ -219,11 +253,11 @@ static void exec_child(const struct exec_req *rq, struct exec_fds *f)
 
 static int exec_pipes(const struct exec_req *rq, struct exec_fds *f)
 {
-	int *pairs[] = {f->in, f->out, f->err, f->sync, f->fail};
+	int *pairs[] = {f->in, f->out, f->err, f->sync, f->fail, f->sup};
 
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < 6; i++)
 		pairs[i][0] = pairs[i][1] = -1;
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < 6; i++)
 		if (pipe2(pairs[i], O_CLOEXEC) < 0)
 			return -errno;
 	if (rq->stdin_data == NULL) {
@@ -233,13 +267,34 @@ static int exec_pipes(const struct exec_req *rq, struct exec_fds *f)
 	return 0;
 }
 
-/* In the parent: attach, release the child, learn whether exec worked. */
+/* In the parent: take the child's listener and hand it to on_supervise. */
+static int exec_take_supervision(const struct exec_req *rq, pid_t pid,
+				 struct exec_fds *f)
+{
+	int num = -1, fd = -1, pfd, r;
+
+	close(f->sup[1]);
+	f->sup[1] = -1;
+	if (read(f->sup[0], &num, sizeof(num)) != (ssize_t)sizeof(num))
+		return -EPERM; /* the child failed before it could tell */
+	if (num >= 0) {
+		pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		fd = pfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pfd, num, 0);
+		if (pfd >= 0)
+			close(pfd);
+		if (fd < 0)
+			return -EPERM;
+	}
+	r = rq->on_supervise(rq->attach_arg, pid, fd);
+	return r < 0 ? r : 0;
+}
+
+/* In the parent: attach, release the child. Whether its exec worked is
+ * read once it exits (its exec may wait on our own supervisor). */
 static int exec_release(const struct exec_req *rq, pid_t pid,
 			struct exec_fds *f, int *start_errno)
 {
-	char go = 'g';
-	int err = 0;
-	ssize_t n;
+	char go[2] = {'g', 'g'};
 
 	close(f->in[0]);
 	close(f->out[1]);
@@ -250,15 +305,17 @@ static int exec_release(const struct exec_req *rq, pid_t pid,
 		kill(pid, SIGKILL);
 		*start_errno = EPERM;
 	}
-	if (write(f->sync[1], &go, 1) != 1)
+	if (write(f->sync[1], go, 1) != 1)
+		kill(pid, SIGKILL);
+	if (rq->child_supervise && *start_errno == 0 &&
+	    exec_take_supervision(rq, pid, f) < 0) {
+		kill(pid, SIGKILL);
+		*start_errno = EPERM;
+	}
+	if (rq->child_supervise && write(f->sync[1], go + 1, 1) != 1)
 		kill(pid, SIGKILL);
 	exec_close_pair(f->sync);
-	do
-		n = read(f->fail[0], &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof(err) && *start_errno == 0)
-		*start_errno = err;
-	exec_close_pair(f->fail);
+	exec_close_pair(f->sup);
 	return 0;
 }
 
@@ -304,7 +361,7 @@ int exec_start(struct loop *l, const struct exec_req *rq, exec_done_fn done,
 	if (r == NULL)
 		return -ENOMEM;
 	r->loop = l;
-	r->pidfd = r->outfd = r->errfd = r->infd = -1;
+	r->pidfd = r->outfd = r->errfd = r->infd = r->failfd = -1;
 	r->done_cb = done;
 	r->chunk_cb = chunk;
 	r->arg = arg;
@@ -322,6 +379,11 @@ int exec_start(struct loop *l, const struct exec_req *rq, exec_done_fn done,
 		rc = exec_release(rq, r->pid, &f, &r->res.start_errno);
 	if (rc == 0)
 		rc = exec_watch(r, &f);
+	if (rc == 0) {
+		r->failfd = f.fail[0]; /* read at exit */
+		f.fail[0] = -1;
+		fcntl(r->failfd, F_SETFL, O_NONBLOCK);
+	}
 	if (rc < 0) {
 		/* Nothing is registered that could call back: undo by hand. */
 		exec_kill(r);
@@ -332,6 +394,7 @@ int exec_start(struct loop *l, const struct exec_req *rq, exec_done_fn done,
 		exec_close_pair(f.err);
 		exec_close_pair(f.sync);
 		exec_close_pair(f.fail);
+		exec_close_pair(f.sup);
 		free(r);
 		return rc;
 	}

@@ -29,7 +29,17 @@ struct exec_req {
 	/* Called in the child just before exec (e.g. to install filters);
 	 * non-zero return: the child exits 126 without running anything. */
 	int (*child_setup)(void);
+	/* Supervision: called in the child after child_setup, it returns the
+	 * seccomp listener it installed (>= 0), EXEC_SUPERVISE_TRACED when it
+	 * fell back to a filter the daemon's tracer serves, or -errno (the
+	 * child exits 126). The parent then takes the listener (pidfd_getfd)
+	 * and calls on_supervise(attach_arg, pid, fd or -1) before the child
+	 * may exec; non-zero return: the child is killed. */
+	int (*child_supervise)(void);
+	int (*on_supervise)(void *arg, pid_t pid, int fd);
 };
+
+#define EXEC_SUPERVISE_TRACED (-1000)
 
 struct exec_result {
 	int exit_code;        /* 124 timeout, 126/127 could not run */

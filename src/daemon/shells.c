@@ -4,8 +4,17 @@
  * for scripts (not interactive or streaming shells), its command_timeout:
  * the shell's pidfd tells us when it exits; its cgroup is removed once
  * nothing is left in it (background jobs may outlive the shell).
+ *
+ * The cgroup work runs on a limits worker thread, after the shim has its
+ * answer: moving a running process between cgroups can wait for an RCU
+ * grace period in the kernel, which the shell and this loop would
+ * otherwise both pay. The shell is therefore placed a few milliseconds
+ * after it starts, together with whatever it forked by then. Each tracker
+ * has at most one job in flight, so its cgroup is only ever touched by the
+ * worker while a job runs and by this loop thread otherwise.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +24,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "common/log.h"
 #include "daemon/shells.h"
 #include "limits/limits.h"
 
@@ -27,10 +37,13 @@ struct shell {
 	struct limits_cmd *cg;
 	struct loop_timer *timeout;
 	bool exited;
+	bool busy;     /* a worker job for this shell is in flight */
+	bool kill_cg;  /* timed out: kill the group once it is ours again */
 };
 
-/* Live trackers; the daemon has one loop thread. */
+/* Live trackers and the worker; the daemon has one loop thread. */
 static struct shell *shells_head;
+static struct limits_worker *shells_worker;
 
 static void shells_unlink(struct shell *sh)
 {
@@ -54,6 +67,71 @@ static void shells_free(struct shell *sh)
 	free(sh);
 }
 
+/* Hand the shell's cgroup to the worker for op; false if not queued. */
+static bool shells_submit(struct shell *sh, enum limits_job_op op)
+{
+	struct limits_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return false;
+	j->op = op;
+	j->cmd = sh->cg;
+	j->pidfd = -1;
+	j->arg = sh;
+	if (limits_worker_submit(shells_worker, j) < 0) {
+		free(j);
+		return false;
+	}
+	sh->cg = NULL;
+	sh->busy = true;
+	return true;
+}
+
+/* What to do next once no job is in flight: kill, remove, forget. */
+static void shells_next(struct shell *sh)
+{
+	if (sh->busy)
+		return;
+	if (sh->kill_cg && sh->cg) {
+		sh->kill_cg = false;
+		if (shells_submit(sh, LIMITS_JOB_KILL))
+			return;
+	}
+	sh->kill_cg = false;
+	if (!sh->exited)
+		return;
+	if (sh->cg == NULL)
+		shells_free(sh);
+	else
+		shells_submit(sh, LIMITS_JOB_REMOVE);
+}
+
+/* Finished jobs: the cgroup is ours again; act on what happened since. */
+static void shells_on_done(struct loop *l, int fd, uint32_t ev, void *arg)
+{
+	struct limits_job *j, *next;
+
+	(void)l;
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	for (j = limits_worker_done(shells_worker); j != NULL; j = next) {
+		struct shell *sh = j->arg;
+
+		next = j->next;
+		if (j->op == LIMITS_JOB_PLACE && j->result < 0 &&
+		    j->result != -ESRCH)
+			log_msg(LOG_LVL_WARN, "cannot limit shell %d: %s",
+				(int)sh->pid, strerror(-j->result));
+		sh->cg = j->cmd;
+		sh->busy = false;
+		/* A remove that found processes waits for shells_sweep. */
+		if (j->op != LIMITS_JOB_REMOVE || sh->cg == NULL)
+			shells_next(sh);
+		free(j);
+	}
+}
+
 static void shells_on_timeout(struct loop *l, void *arg)
 {
 	struct shell *sh = arg;
@@ -61,10 +139,11 @@ static void shells_on_timeout(struct loop *l, void *arg)
 
 	(void)l;
 	sh->timeout = NULL;
-	if (sh->cg)
-		limits_cmd_kill(sh->cg);
-	else
-		kill(sh->pid, SIGKILL);
+	/* The shell at once; its group (maybe still being made) after. */
+	if (sh->pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, sh->pidfd, SIGKILL, NULL, 0);
+	sh->kill_cg = true;
+	shells_next(sh);
 	ev.type = "command_timeout";
 	ev.session_id = sh->session;
 	ev.pid = sh->pid;
@@ -87,23 +166,17 @@ static void shells_on_exit(struct loop *l, int fd, uint32_t ev, void *arg)
 		loop_timer_cancel(sh->d->loop, sh->timeout);
 		sh->timeout = NULL;
 	}
-	if (sh->cg == NULL || limits_cmd_remove(sh->cg) == 0) {
-		limits_cmd_free(sh->cg);
-		shells_free(sh);
-	}
+	shells_next(sh);
 }
 
 void shells_sweep(struct daemon *d)
 {
 	struct shell *sh = shells_head, *next;
 
+	(void)d;
 	for (; sh; sh = next) {
 		next = sh->next;
-		if (sh->exited && (sh->cg == NULL ||
-				   limits_cmd_remove(sh->cg) == 0)) {
-			limits_cmd_free(sh->cg);
-			shells_free(sh);
-		}
+		shells_next(sh);
 	}
 }
 
@@ -118,32 +191,92 @@ struct limits_env *daemon_limits(struct daemon *d)
 	return d->limits;
 }
 
-/* The policy's cgroup for one shell or command; NULL when none applies. */
-struct limits_cmd *daemon_cgroup(struct daemon *d, struct session *s,
-				 const char *leaf)
+/* Name and limits of the session's cgroup for leaf; NULL when none. */
+static struct limits_env *shells_spec(struct daemon *d, struct session *s,
+				      const char *leaf, char *name, size_t n,
+				      struct policy_limits *eff)
 {
 	const struct policy_limits *l = &policy_source(s->policy)->limits;
-	struct limits_cmd *cg = NULL;
-	struct policy_limits eff;
-	char name[LIMITS_NAME_MAX];
 	struct limits_env *env;
 
 	if (l->max_memory_mb < 0 && l->cpu_quota_percent < 0 && l->pids_max < 0)
 		return NULL;
 	if ((env = daemon_limits(d)) == NULL)
 		return NULL;
-	limits_filter(env, l, &eff);
-	snprintf(name, sizeof(name), "agentsh/%s/%s", s->id, leaf);
-	if (limits_cmd_new(env, name, &eff, &cg) < 0)
+	limits_filter(env, l, eff);
+	snprintf(name, n, "agentsh/%s/%s", s->id, leaf);
+	return env;
+}
+
+/* The policy's cgroup for one shell or command; NULL when none applies. */
+struct limits_cmd *daemon_cgroup(struct daemon *d, struct session *s,
+				 const char *leaf)
+{
+	struct limits_cmd *cg = NULL;
+	struct policy_limits eff;
+	char name[LIMITS_NAME_MAX];
+	struct limits_env *env = shells_spec(d, s, leaf, name, sizeof(name),
+					     &eff);
+
+	if (env == NULL || limits_cmd_new(env, name, &eff, &cg) < 0)
 		return NULL;
 	return cg;
+}
+
+/* Start the worker (once) and watch its completions. */
+static int shells_worker_start(struct daemon *d)
+{
+	int r = 0;
+
+	if (shells_worker)
+		goto out;
+	r = limits_worker_new(&shells_worker);
+	if (r < 0)
+		goto out;
+	r = loop_add_fd(d->loop, limits_worker_fd(shells_worker), EPOLLIN,
+			shells_on_done, NULL);
+	if (r < 0) {
+		limits_worker_free(shells_worker);
+		shells_worker = NULL;
+	}
+out:
+	return r;
+}
+
+/* Queue the shell's placement in its cgroup, when the policy has one. */
+static void shells_place(struct shell *sh, struct session *s)
+{
+	struct limits_job *j;
+	char leaf[32];
+
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return;
+	snprintf(leaf, sizeof(leaf), "sh-%d", (int)sh->pid);
+	j->env = shells_spec(sh->d, s, leaf, j->name, sizeof(j->name), &j->lim);
+	if (j->env == NULL) {
+		free(j);
+		return;
+	}
+	j->op = LIMITS_JOB_PLACE;
+	j->pid = sh->pid;
+	j->pidfd = fcntl(sh->pidfd, F_DUPFD_CLOEXEC, 0);
+	j->arg = sh;
+	if (j->pidfd < 0 || shells_worker_start(sh->d) < 0 ||
+	    limits_worker_submit(shells_worker, j) < 0) {
+		log_msg(LOG_LVL_WARN, "cannot limit shell %d", (int)sh->pid);
+		if (j->pidfd >= 0)
+			close(j->pidfd);
+		free(j);
+		return;
+	}
+	sh->busy = true;
 }
 
 int shells_track(struct daemon *d, struct session *s, pid_t pid,
 		 int64_t timeout_ms)
 {
 	struct shell *sh;
-	char leaf[32];
 
 	for (sh = shells_head; sh; sh = sh->next)
 		if (sh->pid == pid && !sh->exited)
@@ -154,18 +287,11 @@ int shells_track(struct daemon *d, struct session *s, pid_t pid,
 	sh->d = d;
 	sh->pid = pid;
 	snprintf(sh->session, sizeof(sh->session), "%s", s->id);
-	snprintf(leaf, sizeof(leaf), "sh-%d", (int)pid);
-	sh->cg = daemon_cgroup(d, s, leaf);
-	if (sh->cg && limits_cmd_attach(sh->cg, pid) < 0) {
-		limits_cmd_free(sh->cg);
-		sh->cg = NULL;
-	}
 	sh->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (sh->pidfd < 0 ||
 	    loop_add_fd(d->loop, sh->pidfd, EPOLLIN, shells_on_exit, sh) < 0) {
 		if (sh->pidfd >= 0)
 			close(sh->pidfd);
-		limits_cmd_free(sh->cg);
 		free(sh);
 		return -errno;
 	}
@@ -173,12 +299,18 @@ int shells_track(struct daemon *d, struct session *s, pid_t pid,
 		sh->timeout = loop_timer_add(d->loop, timeout_ms, shells_on_timeout, sh);
 	sh->next = shells_head;
 	shells_head = sh;
+	shells_place(sh, s);
 	return 0;
 }
 
 void shells_stop(struct daemon *d)
 {
-	(void)d;
+	if (shells_worker) {
+		/* Let queued jobs finish so every group is ours again. */
+		limits_worker_stop(shells_worker);
+		shells_on_done(d->loop, -1, 0, NULL);
+		loop_del_fd(d->loop, limits_worker_fd(shells_worker));
+	}
 	while (shells_head) {
 		struct shell *sh = shells_head;
 		/* Empty groups go; processes still running are left alone. */
@@ -186,4 +318,6 @@ void shells_stop(struct daemon *d)
 			limits_cmd_free(sh->cg);
 		shells_free(sh);
 	}
+	limits_worker_free(shells_worker);
+	shells_worker = NULL;
 }

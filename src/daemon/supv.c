@@ -18,6 +18,8 @@
 #include "common/log.h"
 #include "common/str.h"
 #include "daemon/daemon.h"
+#include "daemon/exec.h"
+#include "ptracer/ptracer.h"
 
 static const struct sup_ops supv_ops = {
 	.exec = supv_on_exec,
@@ -201,4 +203,21 @@ int supv_depth_of(struct daemon *d, pid_t pid)
 			if (l->procs[i].pid == pid && l->procs[i].start == start)
 				return l->procs[i].depth;
 	return -1;
+}
+
+int supv_child_install(void)
+{
+	struct ptracer_filter pf;
+	struct sup_filter f;
+	int fd = sup_filter_build(&f);
+
+	if (fd == 0)
+		fd = sup_install(&f.prog);
+	if (fd != -EBUSY)
+		return fd;
+	/* user-notify is taken: the in-kernel part, and the tracer. */
+	if (sup_filter_build_plain(&f) < 0 || sup_install_plain(&f.prog) < 0 ||
+	    ptracer_filter_build(&pf) < 0 || ptracer_install(&pf.prog) < 0)
+		return -EPERM;
+	return EXEC_SUPERVISE_TRACED;
 }

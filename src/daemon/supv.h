@@ -43,8 +43,16 @@ struct supv_listener {
 /* Serve listener fd (now owned) for the shell root of session s; 0 or
  * -errno (fd closed). */
 int supv_attach(struct daemon *d, struct session *s, pid_t root, int fd);
+/* In a child the daemon starts (exec API): install supervision; the
+ * listener fd, EXEC_SUPERVISE_TRACED or -errno (see exec.h). */
+int supv_child_install(void);
 /* Close every listener: their processes' intercepted calls fail. */
 void supv_free_all(struct daemon *d);
+/* The ptrace mode (supv_pt.c): seize pid, a shell of session s; 0 or
+ * -errno. A session's entry is dropped before the session is freed. */
+int supv_pt_attach(struct daemon *d, struct session *s, pid_t pid);
+void supv_pt_session_gone(struct daemon *d, const char *sid);
+void supv_pt_free(struct daemon *d);
 /* The depth a process's current program was exec'd at, or -1 if it was
  * not seen (the session's top-level shell). */
 int supv_depth_of(struct daemon *d, pid_t pid);

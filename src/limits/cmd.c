@@ -463,6 +463,15 @@ int limits_cmd_remove(struct limits_cmd *c)
 	return r;
 }
 
+int limits_cmd_remove_idle(struct limits_cmd *c)
+{
+	int n = 0, r = limits_cmd_count(c, &n);
+
+	if (r == 0 && n > 0)
+		r = -EBUSY;
+	return r < 0 ? r : limits_cmd_remove(c);
+}
+
 void limits_cmd_free(struct limits_cmd *c)
 {
 	int n = 0;

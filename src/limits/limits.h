@@ -133,8 +133,60 @@ int limits_cmd_stats(const struct limits_cmd *c, struct limits_stats *st);
  * empty, retrying briefly; -EBUSY while processes remain inside.
  */
 int limits_cmd_remove(struct limits_cmd *c);
+/* limits_cmd_remove, but -EBUSY at once while processes are inside. */
+int limits_cmd_remove_idle(struct limits_cmd *c);
 /* Remove (killing whatever is still inside first) and free; NULL is ok. */
 void limits_cmd_free(struct limits_cmd *c);
+
+/*
+ * Place an already running process in its groups off the caller's thread.
+ * Moving a running task between cgroups can wait for an RCU grace period
+ * in the kernel (cgroup_threadgroup_rwsem taken for writing: about 7-15 ms
+ * unless cgroup2 is mounted with favordynmods), so a daemon hands the
+ * work to a worker thread and answers at once. Jobs run one at a time in
+ * the order submitted; when one is done the worker's fd (an eventfd)
+ * becomes readable and limits_worker_done hands it back.
+ */
+enum limits_job_op {
+	LIMITS_JOB_PLACE,  /* create name with lim, move pid and descendants */
+	LIMITS_JOB_KILL,   /* limits_cmd_kill(cmd) */
+	LIMITS_JOB_REMOVE, /* remove cmd if empty; then freed and set NULL */
+};
+
+struct limits_job {
+	enum limits_job_op op;
+	const struct limits_env *env;  /* PLACE: outlives the job */
+	char name[LIMITS_NAME_MAX];    /* PLACE */
+	struct policy_limits lim;      /* PLACE */
+	pid_t pid;                     /* PLACE */
+	int pidfd;                     /* PLACE: pid's pidfd or -1; closed */
+	struct limits_cmd *cmd;        /* PLACE: out; KILL, REMOVE: in/out */
+	int result;                    /* 0 or -errno */
+	void *arg;                     /* the caller's */
+	struct limits_job *next;       /* used by the worker */
+};
+
+struct limits_worker;
+
+int limits_worker_new(struct limits_worker **out);
+/* Readable (level-triggered) while finished jobs wait to be taken. */
+int limits_worker_fd(const struct limits_worker *w);
+/* Queue a job allocated with malloc; the worker owns it until done. */
+int limits_worker_submit(struct limits_worker *w, struct limits_job *job);
+/* The finished jobs, oldest first, linked by next; NULL when none. */
+struct limits_job *limits_worker_done(struct limits_worker *w);
+/* Run what is queued, then stop the thread; done jobs stay to be taken. */
+void limits_worker_stop(struct limits_worker *w);
+/* Stop, then free the worker and every job not taken (and their cmds). */
+void limits_worker_free(struct limits_worker *w);
+
+/*
+ * Move pid into the command's groups, then every descendant it has by then
+ * (children it forked before the move would stay outside), repeating
+ * while new ones appear. -ESRCH when pidfd (if >= 0) shows that pid has
+ * already exited: its orphans can no longer be found.
+ */
+int limits_cmd_place(struct limits_cmd *c, pid_t pid, int pidfd);
 
 /* SIGKILL the process group pgid; -EINVAL for pgid <= 1, else 0/-errno. */
 int limits_kill_tree(pid_t pgid);

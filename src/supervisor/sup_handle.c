@@ -276,16 +276,22 @@ static int sup_dispatch(struct sup_req *q)
 
 int sup_handle(int listener, const struct sup_ops *ops, void *arg)
 {
-	struct seccomp_notif_sizes sz = {0};
-	union sup_notif_buf nb;
 	struct pollfd p = {.fd = listener, .events = POLLIN};
-	struct sup_req q;
-	int ret;
 
 	if (poll(&p, 1, 0) < 0)
 		return -errno;
 	if (!(p.revents & POLLIN))
 		return (p.revents & (POLLHUP | POLLERR)) ? -EPIPE : -EAGAIN;
+	return sup_handle_wait(listener, ops, arg);
+}
+
+int sup_handle_wait(int listener, const struct sup_ops *ops, void *arg)
+{
+	struct seccomp_notif_sizes sz = {0};
+	union sup_notif_buf nb;
+	struct sup_req q;
+	int ret;
+
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
 		return -errno;
 	if (sz.seccomp_notif > sizeof(nb) ||
@@ -305,4 +311,19 @@ int sup_handle(int listener, const struct sup_ops *ops, void *arg)
 	q.path[0] = q.abs[0] = '\0';
 	ret = sup_dispatch(&q);
 	return ret == -ENOENT ? 0 : ret;
+}
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+int sup_listener_fast(int listener)
+{
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+		  SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0)
+		return -errno;
+	return 0;
 }

@@ -119,6 +119,16 @@ int sup_install(const struct sock_fprog *prog);
  * listener fails. Any error while deciding a call denies it.
  */
 int sup_handle(int listener, const struct sup_ops *ops, void *arg);
+/* The same, waiting in the kernel for the next notification (a thread
+ * that serves one listener). */
+int sup_handle_wait(int listener, const struct sup_ops *ops, void *arg);
+
+/*
+ * Ask the kernel to wake the target synchronously when a notification is
+ * answered (the supervisor and the target then hand the CPU to each other,
+ * kernel 6.6+); 0, or -errno where unsupported (nothing changes).
+ */
+int sup_listener_fast(int listener);
 
 /* Lexically normalise path (absolute, or relative to the absolute base);
  * 0, -ENAMETOOLONG or -EINVAL. */

@@ -26,6 +26,7 @@ class Daemon:
         self.sock = self.dir / "run" / "agentsh.sock"
         self.data = self.dir / "data"
         self.policies = self.dir / "policies"
+        self.trash = self.dir / "trash"
         self.policies.mkdir(parents=True, exist_ok=True)
         policy = policy_text or (TOP / "etc" / "policies" / "default.yaml").read_text()
         (self.policies / "default.yaml").write_text(policy)
@@ -35,7 +36,9 @@ class Daemon:
             f"  unix_socket:\n    path: \"{self.sock}\"\n"
             f"audit:\n  storage:\n    sqlite_path: \"{self.data}/events.db\"\n"
             f"sessions:\n  base_dir: \"{self.data}/sessions\"\n"
-            f"policies:\n  dir: \"{self.policies}\"\n" + extra_config)
+            f"policies:\n  dir: \"{self.policies}\"\n"
+            f"sandbox:\n  fuse:\n    audit:\n      trash_path: \"{self.trash}\"\n"
+            + extra_config)
         self.proc = None
         self.log = self.dir / "daemon.log"
 

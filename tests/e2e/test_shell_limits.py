@@ -1,0 +1,79 @@
+"""Top-level shells under a policy with resource limits: they are placed in
+their cgroup (with what they forked before that) and the placement does
+not show in their wall time."""
+import re
+import statistics
+import subprocess
+import time
+
+from gateway import TOP, Daemon, build_dir, bwrap_cmd, make_root
+
+BIN = build_dir()
+AGENTSH = str(BIN / "agentsh")
+SHIM = str(BIN / "agentsh-shell-shim")
+ENV = {"PATH": "/usr/bin:/bin", "HOME": "/root", "LANG": "C"}
+# The shipped policy without its CPU quota (a throttle by design).
+POLICY = (TOP / "etc" / "policies" / "default.yaml").read_text().replace(
+    "  cpu_quota_percent: 50\n", "")
+NO_LIMITS = re.sub(r"resource_limits:\n(  .*\n)+", "", POLICY)
+RUNS = 9            # runs of each kind; the medians are compared
+MAX_EXTRA_MS = 5.0  # what limits may add to one top-level shell
+
+
+def start(tmp_path, name, policy):
+    d = Daemon(tmp_path / name, policy_text=policy)
+    d.start()
+    root, etc = make_root(tmp_path / name, d, SHIM, AGENTSH)
+    return d, lambda script: bwrap_cmd(root, etc, tmp_path / name,
+                                       ["/usr/bin/bash", "-c", script])
+
+
+def groups(text):
+    """{hierarchy: path} from a /proc/PID/cgroup text."""
+    out = {}
+    for line in text.strip().splitlines():
+        _, ctrl, path = line.split(":", 2)
+        out[ctrl or "unified"] = path
+    return out
+
+
+def test_shell_and_early_children_limited(tmp_path):
+    d, cmd = start(tmp_path, "lim", POLICY)
+    try:
+        # The background job is forked at once, likely before placement.
+        p = subprocess.run(cmd("sleep 1.5 & k=$!; sleep 0.5; cat /proc/$$/cgroup;"
+                               " echo ---; cat /proc/$k/cgroup;"
+                               " echo ---; echo $$"),
+                           capture_output=True, text=True, env=ENV, timeout=30)
+        assert p.returncode == 0, p.stderr
+        shell, kid, pid = p.stdout.split("---\n")
+        leaf = f"/sh-{pid.strip()}"
+        for g in (groups(shell), groups(kid)):
+            assert g["pids"].endswith(leaf), (g, leaf)
+            assert g["memory"].endswith(leaf), (g, leaf)
+    finally:
+        d.stop()
+
+
+def test_limits_add_no_latency_to_shells(tmp_path):
+    lim, lim_cmd = start(tmp_path, "lim", POLICY)
+    free, free_cmd = start(tmp_path, "free", NO_LIMITS)
+    took = {"lim": [], "free": []}
+    try:
+        # A shell that runs long enough for an RCU grace period to pass
+        # between runs: each placement would wait for a new one.
+        for i in range(RUNS + 1):
+            order = (("lim", lim_cmd), ("free", free_cmd))
+            for name, cmd in (order if i % 2 else order[::-1]):
+                t0 = time.monotonic()
+                p = subprocess.run(cmd("sleep 0.05"), capture_output=True,
+                                   text=True, env=ENV, timeout=30)
+                dt = (time.monotonic() - t0) * 1000
+                assert p.returncode == 0, p.stderr
+                if i:  # the first round warms up
+                    took[name].append(dt)
+    finally:
+        lim.stop()
+        free.stop()
+    extra = statistics.median(took["lim"]) - statistics.median(took["free"])
+    assert extra < MAX_EXTRA_MS, took
