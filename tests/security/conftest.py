@@ -28,7 +28,7 @@ class Sandbox:
     """One daemon, one test root, one workspace; run() runs a bash script
     inside it through the shim."""
 
-    def __init__(self, tmp, mode):
+    def __init__(self, tmp, mode, net_rules=""):
         self.tmp = pathlib.Path(tmp)
         self.mode = mode
         self.bin = build_dir()
@@ -46,14 +46,13 @@ class Sandbox:
         tools.mkdir()
         shutil.copy2("/usr/bin/touch", tools / "forbidden-tool")
         self.path = f"{tools}:/usr/local/bin:/usr/bin:/bin"
-        self.trash = self.tmp / "trash"
         # Exists before the shell starts (Landlock's exec rules cover it).
         self.scratch = self.tmp / "scratch"
         self.scratch.mkdir()
         policy = (HERE / "policy.yaml").read_text().replace("@TMP@", str(self.tmp))
-        self.daemon = Daemon(self.tmp / "d", policy_text=policy, extra_config=(
-            "sandbox:\n  fuse:\n    audit:\n"
-            f"      trash_path: \"{self.trash}\"\n"))
+        policy = policy.replace("network_rules:\n", "network_rules:\n" + net_rules)
+        self.daemon = Daemon(self.tmp / "d", policy_text=policy)
+        self.trash = self.daemon.trash
         self.daemon.start(wrapper=self.wrapper)
         self.root, self.etc = make_root(self.tmp, self.daemon,
                                         str(self.bin / "agentsh-shell-shim"),
@@ -106,8 +105,8 @@ class Sandbox:
 def sandbox(tmp_path):
     made = []
 
-    def make(mode):
-        sb = Sandbox(tmp_path, mode)
+    def make(mode, net_rules=""):
+        sb = Sandbox(tmp_path, mode, net_rules)
         made.append(sb)
         return sb
     yield make

@@ -13,6 +13,9 @@ import pytest
 
 MODES = ("full", "nonotify")
 
+FILES = ("file_rules are not enforced without user-notify (no Landlock file "
+         "allowlist is applied)")
+
 # id: (catalogue ref, title, {mode: outcome}, {mode: reason when not audited})
 TABLE = {
     "nested_interp": ("D1.7", "Nested exec via python, perl, node",
@@ -28,24 +31,35 @@ TABLE = {
     "bash_env": ("D2.22", "`BASH_ENV` sourcing a script that runs a denied binary",
                  {"full": "audited", "nonotify": "audited"}, {}),
     "ld_preload": ("D5.44", "`LD_PRELOAD` into an allowed binary",
-                   {"full": "audited", "nonotify": "audited"}, {}),
+                   {"full": "audited", "nonotify": "open"},
+                   {"nonotify": FILES + ": the preloaded code reads the secret "
+                                "(its exec of the denied binary is refused)"}),
     "symlink_alias": ("D1.2/D4.32", "Symlink to a denied file or binary",
-                      {"full": "audited", "nonotify": "audited"}, {}),
+                      {"full": "audited", "nonotify": "open"},
+                      {"nonotify": FILES + " (the exec through the link is refused)"}),
     "proc_root_alias": ("D1.1/D4.38", "`/proc/self/root`, `/proc/self/fd/N` aliases of a "
                         "denied file or binary",
-                        {"full": "silent", "nonotify": "audited"},
+                        {"full": "silent", "nonotify": "open"},
                         {"full": "the supervisor resolves without magic links (ELOOP) "
-                                 "and records nothing"}),
+                                 "and records nothing",
+                         "nonotify": FILES}),
     "copy_binary": ("D1.3", "Copy of a denied binary under another name",
                     {"full": "open", "nonotify": "open"},
                     {"full": "command rules match names and paths, not contents",
                      "nonotify": "command rules match names and paths, not contents"}),
     "memfd_exec": ("D1.10", "memfd exec (`/proc/self/fd/N`, `execveat` AT_EMPTY_PATH)",
-                   {"full": "silent", "nonotify": "audited"},
+                   {"full": "silent", "nonotify": "open"},
                    {"full": "refused by the supervisor, which tells the process "
-                            "but writes no audit event"}),
+                            "but writes no audit event",
+                    "nonotify": "the tracer takes execve(\"/proc/self/fd/N\") for a "
+                                "file named N (execveat AT_EMPTY_PATH is refused)"}),
+    "fd_path_exec": ("D1.1/D1.10", "Exec of a denied binary through `/proc/self/fd/N` "
+                     "or `/dev/fd/N` (binary denied by an args rule)",
+                     {"full": "audited", "nonotify": "open"},
+                     {"nonotify": "the tracer cannot resolve the magic link and "
+                                  "decides on the name N"}),
     "open_path_race": ("D3.26", "Two threads racing the path buffer of `open`",
-                       {"full": "audited", "nonotify": "audited"}, {}),
+                       {"full": "audited", "nonotify": "open"}, {"nonotify": FILES}),
     "exec_path_race": ("D3.26", "Two threads racing the path buffer of `execve` "
                        "(binary denied by an args rule, so not in Landlock's list)",
                        {"full": "open", "nonotify": "open"},
@@ -62,6 +76,13 @@ TABLE = {
                           "(also as an IPv4-mapped IPv6 address)",
                           {"full": "audited", "nonotify": "silent"},
                           {"nonotify": "Landlock refuses every TCP connect"}),
+    "ipv6_rule_on_ipv4": ("D6.46", "IPv4 destination matched against an IPv6 allow rule "
+                          "(`7f00::/16` before a rule denying 127.0.0.2)",
+                          {"full": "open", "nonotify": "silent"},
+                          {"full": "the supervisor passes an IPv4 address as its 4 bytes "
+                                   "at the start of the 16-byte buffer instead of "
+                                   "::ffff:a.b.c.d, so IPv6 prefixes match it",
+                           "nonotify": "Landlock refuses every TCP connect"}),
     "udp_send": ("D6.54/D3.31", "UDP `sendto` to a denied address",
                  {"full": "audited", "nonotify": "open"},
                  {"nonotify": "Landlock (ABI 7) has no UDP control and the plain "
@@ -71,8 +92,9 @@ TABLE = {
                     {"full": "the daemon is dead: nothing can record the refusals",
                      "nonotify": "the daemon is dead: nothing can record the refusals"}),
     "proc_environ": ("D7/D8.62", "Reading `/proc/<pid>/environ` of a process outside the session",
-                     {"full": "audited", "nonotify": "silent"},
-                     {"nonotify": "Landlock forbids ptrace-mode access outside its domain"}),
+                     {"full": "audited", "nonotify": "open"},
+                     {"nonotify": "nothing checks the open; Landlock's ptrace "
+                                  "restriction refuses /proc/<pid>/fd but not environ"}),
     "signal_outside": ("D8.62", "Signalling a process outside the session",
                        {"full": "audited", "nonotify": "silent"},
                        {"nonotify": "Landlock signal scope"}),

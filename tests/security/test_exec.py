@@ -186,3 +186,16 @@ def test_memfd_exec(sandbox, mode):
     control_ran(r)
     assert_no_markers(m)
     check_audit(sb, "memfd_exec", "command_policy", is_exec_deny, "memfd exec")
+
+
+@pytest.mark.parametrize("mode", expect.modes("fd_path_exec"))
+def test_fd_path_exec(sandbox, mode):
+    sb = sandbox(mode)
+    racy = sb.scratch / "racy-tool"
+    racy.write_bytes((sb.ws / "tools" / "forbidden-tool").read_bytes())
+    racy.chmod(0o755)
+    m = markers(sb, "fd-proc", "fd-dev")
+    r = sb.run(CONTROL + f"exec 3<{racy}; /proc/self/fd/3 {m[0]}; /dev/fd/3 {m[1]}")
+    control_ran(r)
+    assert_no_markers(m)
+    exec_denied(sb, "fd_path_exec")

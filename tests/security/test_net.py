@@ -133,3 +133,18 @@ def test_udp_send(sandbox, mode, canary):
     time.sleep(0.5)
     assert not canary.seen, f"the canary listener received {canary.seen}"
     net_denied(sb, "udp_send", port)
+
+
+@pytest.mark.parametrize("mode", expect.modes("ipv6_rule_on_ipv4"))
+def test_ipv6_rule_does_not_match_ipv4(sandbox, mode, canary):
+    """An allow rule for an IPv6 prefix must not admit an IPv4 address
+    that a later rule denies (7f00::/16 shares its first bytes with
+    127.0.0.2 when the address is not stored IPv4-mapped)."""
+    sb = sandbox(mode, net_rules='  - name: allow-some-ipv6\n'
+                 '    cidrs: ["7f00::/16"]\n    decision: allow\n')
+    port = canary.port
+    r = sb.run(CONTROL + f"python3 -c 'import socket; socket.create_connection("
+               f"(\"{CANARY_IP}\", {port}), 3)' 2>&1 | tail -1")
+    control_ran(r)
+    assert not canary.seen, f"the canary listener saw {canary.seen}"
+    net_denied(sb, "ipv6_rule_on_ipv4", port, "connect")
