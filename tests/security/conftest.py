@@ -6,7 +6,6 @@ Mode `full` is this machine as it is (seccomp user-notify available).
 Mode `nonotify` reproduces a sandbox whose runtime already holds the one
 user-notify listener (Daytona/Sysbox): the daemon and the bwrap command
 both run under the hold_listener helper, so the shim falls back."""
-import os
 import pathlib
 import shutil
 import subprocess

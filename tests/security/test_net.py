@@ -3,6 +3,7 @@ The canary: a listener on 127.0.0.2 (denied by the policy) that must see
 no connection and no datagram."""
 import socket
 import threading
+import time
 
 import pytest
 
@@ -116,6 +117,7 @@ def test_udp_send(sandbox, mode, canary):
     port = canary.port
     r = sb.run(CONTROL + "python3 -c '\n"
                "import socket\n"
+               f"a = (\"{CANARY_IP}\", {port})\n"
                "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
                "for f in (lambda: s.sendto(b\"exfil-sendto\", a),\n"
                "          lambda: s.sendmsg([b\"exfil-sendmsg\"], [], 0, a)):\n"
@@ -127,9 +129,8 @@ def test_udp_send(sandbox, mode, canary):
                "    s.connect(a); s.send(b\"exfil-connect\")\n"
                "except OSError as e:\n"
                "    print(\"refused\", e.errno)\n"
-               f"' 2>&1".replace("a)", f"(\"{CANARY_IP}\", {port}))"))
+               "' 2>&1")
     control_ran(r)
-    import time
     time.sleep(0.5)
     assert not canary.seen, f"the canary listener received {canary.seen}"
     net_denied(sb, "udp_send", port)
