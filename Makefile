@@ -1,7 +1,8 @@
 # agentsh: this Makefile drives meson/ninja. Targets:
 #   make         build build/agentsh (gcc, -Werror)
 #   make check   unit tests (gcc), the same under ASan+UBSan (clang),
-#                end-to-end tests (pytest) and a bounded fuzz run
+#                end-to-end and security tests (pytest) and a bounded fuzz run
+#   make security  the bypass suite (tests/security, docs/SECURITY.md)
 #   make bench   benchmarks (optimised build), ratios printed per run
 #   make demo    the main job end to end on this machine
 #   make deps    install the Debian packages (needs root)
@@ -16,7 +17,7 @@ ASAN := build-asan
 REL := build-release
 FUZZ := build-fuzz
 
-.PHONY: all check unit asan e2e fuzz bench demo deps clean format
+.PHONY: all check unit asan e2e security fuzz bench demo deps clean format
 
 all: $(BUILD)/build.ninja
 	$(NINJA) -C $(BUILD)
@@ -45,6 +46,8 @@ asan: $(ASAN)/build.ninja
 		$(MESON) test -C $(ASAN) --print-errorlogs
 	ASAN_OPTIONS=detect_leaks=1 AGENTSH_BUILD=$(CURDIR)/$(ASAN) \
 		AGENTSH_BIN=$(CURDIR)/$(ASAN)/agentsh $(PYTHON) -m pytest -q tests/e2e
+	ASAN_OPTIONS=detect_leaks=1 AGENTSH_BUILD=$(CURDIR)/$(ASAN) \
+		$(PYTHON) -m pytest -q tests/security
 
 e2e: all
 	AGENTSH_BUILD=$(CURDIR)/$(BUILD) AGENTSH_BIN=$(CURDIR)/$(BUILD)/agentsh \
@@ -54,7 +57,10 @@ fuzz: $(FUZZ)/build.ninja
 	$(NINJA) -C $(FUZZ)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh $(FUZZ)
 
-check: unit asan e2e fuzz
+security: all
+	AGENTSH_BUILD=$(CURDIR)/$(BUILD) $(PYTHON) -m pytest -q tests/security
+
+check: unit asan e2e security fuzz
 	@echo "make check: all test suites passed"
 
 bench: $(REL)/build.ninja

@@ -42,12 +42,15 @@ class Daemon:
         self.proc = None
         self.log = self.dir / "daemon.log"
 
-    def start(self, env=None):
+    def start(self, env=None, wrapper=None):
+        """wrapper: argv prefixed to the daemon's command (e.g. a helper
+        that holds a seccomp listener)."""
         full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                 "HOME": "/root", "SECRET_TOKEN": "s3cr3t-daemon-env"}
         full.update(env or {})
         t0 = time.monotonic()
         self.proc = subprocess.Popen(
+            list(wrapper or []) +
             [str(build_dir() / "agentsh"), "server", "--config", str(self.config)],
             stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, env=full,
             start_new_session=True)
@@ -130,12 +133,13 @@ def make_root(workdir, daemon, shim_bin, agentsh_bin):
     return root, etc
 
 
-def bwrap_cmd(root, etc, workdir, argv, cwd=None):
-    """argv run inside the test root (host /usr, /etc, /tmp; shimmed bin)."""
+def bwrap_cmd(root, etc, workdir, argv, cwd=None, wrapper=None):
+    """argv run inside the test root (host /usr, /etc, /tmp; shimmed bin);
+    wrapper: argv prefixed to the bwrap command."""
     hostbin = pathlib.Path(workdir) / "hostbin"
     cmd = ["bwrap", "--dev-bind", "/", "/", "--ro-bind", "/usr/bin",
            str(hostbin), "--bind", str(root / "usr" / "bin"), "/usr/bin",
            "--bind", str(etc), "/etc/agentsh"]
     if cwd:
         cmd += ["--chdir", str(cwd)]
-    return cmd + ["--"] + list(argv)
+    return list(wrapper or []) + cmd + ["--"] + list(argv)
