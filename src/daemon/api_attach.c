@@ -188,9 +188,10 @@ static void shim_attach(struct http_req *req, void *arg)
 			     "prepared, naming its own pid and a known mode");
 		return;
 	}
+	json_object_put(body); /* mname is freed with it: use the mode */
+	mname = config_security_mode_name((enum config_security_mode)mode);
 	st = attach_do(d, req, s, peer->pid, mode, &why);
 	attach_event(d, s, peer->pid, mname, st ? why : NULL);
-	json_object_put(body);
 	if (st) {
 		daemon_error(req, st, "%s", why);
 		return;

@@ -34,6 +34,7 @@ static const struct sup_ops supv_ops = {
 	.soft_delete = supv_on_soft_delete,
 	.net = supv_on_net,
 	.kill = supv_on_kill,
+	.pre = supv_pre,
 	.lock = supv_lock,
 	.unlock = supv_unlock,
 };

@@ -19,6 +19,7 @@
 
 #define SUPV_LISTENERS_MAX 4096 /* shells supervised at once */
 #define SUPV_PROCS_MAX 4096     /* command processes remembered per shell */
+#define SUPV_PENDING_MAX 256    /* execs awaiting their check, per shell */
 #define SUPV_STACK_BYTES (1u << 20) /* a listener thread's stack */
 #define SUPV_REAP_MS 5          /* re-wake a stopping listener thread */
 #define SUPV_STOP_TRIES 200     /* ... at most this often at shutdown */
@@ -34,6 +35,19 @@ struct supv_proc {
 	int depth;
 };
 
+/*
+ * An allowed exec is continued, and the kernel reads the path again: a
+ * thread racing the buffer could swap in another program. So the program
+ * the process turns out to run is checked at its next supervised call.
+ */
+struct supv_pending {
+	pid_t pid;
+	uint64_t start;
+	uint64_t dev, ino;   /* the file decided */
+	uint64_t idev, iino; /* its interpreter */
+	uint64_t pdev, pino; /* what ran before (the exec may have failed) */
+};
+
 struct supv_listener {
 	struct daemon *d;
 	char sid[SESSION_ID_MAX];
@@ -42,6 +56,8 @@ struct supv_listener {
 	char shim_exe[PATH_MAX];    /* what the root was running then */
 	struct supv_proc procs[SUPV_PROCS_MAX];
 	size_t nprocs;
+	struct supv_pending pending[SUPV_PENDING_MAX];
+	size_t npending;
 	pthread_t th;
 	atomic_bool stop, exited, failed;
 	atomic_uint_fast64_t notifications;
@@ -76,6 +92,11 @@ int supv_on_soft_delete(void *arg, pid_t pid, int dirfd, const char *name,
 bool supv_on_net(void *arg, pid_t pid, const struct sup_net_req *r);
 enum sup_verdict supv_on_kill(void *arg, pid_t pid,
 			       const struct sup_kill_req *r);
+
+bool supv_pre(void *arg, pid_t pid);
+/* Remember what pid's allowed exec must turn out to run; 0 or -errno. */
+int supv_expect_exec(struct supv_listener *l, pid_t pid,
+		     const struct sup_exec_req *r);
 
 /* Shared by the hook files. */
 struct session *supv_session(struct supv_listener *l);

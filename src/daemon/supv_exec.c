@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit/audit.h"
 #include "common/str.h"
 #include "daemon/daemon.h"
 #include "daemon/precheck.h"
@@ -119,6 +120,23 @@ static bool supv_shim_handoff(struct supv_listener *l, pid_t pid,
 	return strcmp(exe, l->shim_exe) == 0;
 }
 
+/* The supervisor's own refusals (no policy rule): recorded here. */
+static void supv_deny_event(struct precheck *pc, pid_t pid, const char *path,
+			    const char *why)
+{
+	struct audit_event ev = {0};
+
+	ev.type = "command_policy";
+	ev.session_id = pc->s->id;
+	ev.pid = (int)pid;
+	ev.decision = ev.effective = "deny";
+	ev.rule = "supervisor";
+	ev.message = why;
+	ev.path = path;
+	ev.operation = "supervisor_exec";
+	daemon_event(pc->d, &ev);
+}
+
 static void supv_deny_msg(struct precheck *pc, pid_t pid, const char *why)
 {
 	char line[POLICY_MESSAGE_MAX + 300];
@@ -174,16 +192,19 @@ bool supv_on_exec(void *arg, pid_t pid, const struct sup_exec_req *r)
 	if (!r->anonymous && supv_shim_handoff(l, pid, r))
 		return true;
 	if (r->anonymous || r->real == NULL || r->argv_truncated) {
-		supv_deny_msg(&pc, pid, r->argv_truncated ?
-			      "the command line is too long to be checked" :
-			      "a program without a path (memfd or deleted "
-			      "file) may not run");
+		const char *why = r->argv_truncated ?
+			"the command line is too long to be checked" :
+			"a program without a path (memfd or deleted file) may "
+			"not run";
+		supv_deny_event(&pc, pid, r->abs, why);
+		supv_deny_msg(&pc, pid, why);
 		return false;
 	}
 	depth = supv_depth(l, pid);
 	ok = supv_exec_decide(&pc, r, depth);
 	precheck_release(&pc);
-	if (ok && !supv_is_wrapper(r->real) && supv_record(l, pid, depth) < 0)
+	if (ok && ((!supv_is_wrapper(r->real) && supv_record(l, pid, depth) < 0) ||
+		   supv_expect_exec(l, pid, r) < 0))
 		ok = false, supv_deny_msg(&pc, pid, "too many processes to "
 					  "track; denied");
 	else if (!ok)

@@ -61,9 +61,11 @@ bool supv_on_net(void *arg, pid_t pid, const struct sup_net_req *r)
 		return false;
 	if (supv_is_self(l->d, r))
 		return true;
-	ip.v4 = r->family == AF_INET;
-	memcpy(ip.b, r->addr, ip.v4 ? 4 : 16);
 	inet_ntop(r->family, r->addr, host, sizeof(host));
+	/* The engine's own form: IPv4 as ::ffff:a.b.c.d with v4 set, and
+	 * IPv4-mapped IPv6 normalised to it. */
+	if (policy_ip_parse(host, &ip) < 0)
+		return false;
 	snprintf(remote, sizeof(remote), r->family == AF_INET6 ? "[%s]:%u" :
 		 "%s:%u", host, (unsigned)r->port);
 	nr.host = host;

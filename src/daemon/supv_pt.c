@@ -27,6 +27,8 @@
 
 #define SUPV_PT_SESSIONS_MAX 256 /* sessions with traced shells at once */
 
+static void supv_pt_resolve(pid_t pid, const char *abs, char *out, size_t n);
+
 struct supv_pt_entry {
 	uint64_t cookie;
 	char sid[SESSION_ID_MAX];
@@ -43,8 +45,51 @@ struct supv_pt {
 	struct policy_ctx *ctx; /* the tracer thread's */
 };
 
-/* What abs really is, seen from pid's root (links followed). */
-static void supv_pt_real(pid_t pid, const char *abs, char *out, size_t n)
+/* The descriptor number of "/proc/{self,<pid>}/fd/N" or "/dev/fd/N". */
+static int supv_pt_fd_path(pid_t pid, const char *abs)
+{
+	char pre[64], *end;
+	const char *p = NULL;
+	long v;
+
+	snprintf(pre, sizeof(pre), "/proc/%d/fd/", (int)pid);
+	if (strncmp(abs, pre, strlen(pre)) == 0)
+		p = abs + strlen(pre);
+	else if (strncmp(abs, "/proc/self/fd/", 14) == 0)
+		p = abs + 14;
+	else if (strncmp(abs, "/dev/fd/", 8) == 0)
+		p = abs + 8;
+	if (p == NULL)
+		return -1;
+	errno = 0;
+	v = strtol(p, &end, 10);
+	return errno || *end || end == p || v < 0 || v > 1 << 20 ? -1 : (int)v;
+}
+
+/*
+ * What abs really is, seen from pid's root (links followed); one of the
+ * process's own descriptors is what it refers to. false: no path at all
+ * (a memfd or a deleted file).
+ */
+static bool supv_pt_real(pid_t pid, const char *abs, char *out, size_t n)
+{
+	char link[64];
+	int fdn = supv_pt_fd_path(pid, abs);
+	ssize_t r;
+
+	if (fdn >= 0) {
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fdn);
+		r = readlink(link, out, n - 1);
+		if (r <= 0 || out[0] != '/')
+			return false;
+		out[r] = '\0';
+		return strstr(out, " (deleted)") == NULL;
+	}
+	supv_pt_resolve(pid, abs, out, n);
+	return true;
+}
+
+static void supv_pt_resolve(pid_t pid, const char *abs, char *out, size_t n)
 {
 	struct open_how h = {O_PATH | O_CLOEXEC, 0,
 			     RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
@@ -126,14 +171,18 @@ static bool supv_pt_decide(struct supv_pt *pt, struct supv_pt_entry *en,
 	bl = strlen(b);
 	if (e->depth == 0 && bl > 5 && strcmp(b + bl - 5, ".real") == 0)
 		return true;
-	if (e->unlinked || e->argv_truncated) {
-		snprintf(msg, n, "agentsh: denied by rule supervisor: %s\n",
-			 e->unlinked ? "a program without a path (memfd or "
-			 "deleted file) may not run" : "the command line is "
-			 "too long to be checked");
+	if (e->unlinked || e->argv_truncated ||
+	    !supv_pt_real(e->pid, e->abs, real, sizeof(real))) {
+		struct policy_verdict dv = {.decision = POLICY_DENY,
+					    .effective = POLICY_DENY,
+					    .rule = "supervisor"};
+		const char *why = e->argv_truncated ? "the command line is too "
+			"long to be checked" : "a program without a path (memfd "
+			"or deleted file) may not run";
+		supv_pt_event(pt, en->sid, e, e->abs, &dv, why);
+		snprintf(msg, n, "agentsh: denied by rule supervisor: %s\n", why);
 		return false;
 	}
-	supv_pt_real(e->pid, e->abs, real, sizeof(real));
 	ok = supv_pt_check(pt, en->policy, real, e, e->depth - 1, &v);
 	if (ok && strcmp(real, e->abs) != 0)
 		ok = supv_pt_check(pt, en->policy, e->abs, e, e->depth - 1, &v);

@@ -217,7 +217,7 @@ static int sup_fcall_parse(const struct sup_req *q, struct sup_fcall *c)
 	case SUP_NR_FCHMODAT2:
 		if (a[3] != 0)
 			return -EOPNOTSUPP; /* AT_SYMLINK_NOFOLLOW and friends */
-		/* fall through */
+		__attribute__((fallthrough));
 	case __NR_fchmodat:
 		c->op = SUP_OP_CHMOD; c->d1 = (int)a[0]; c->p1 = a[1];
 		c->mode = (mode_t)a[2]; c->follow = true;

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -102,8 +103,9 @@ static void sup_put_nr_block(struct sup_emit *e, unsigned int nr,
 	sup_put_ld(e, offsetof(struct seccomp_data, nr));
 }
 
-/* Raw IP and packet sockets: EPERM. */
-static void sup_body_socket(struct sup_emit *e)
+/* Raw IP and packet sockets: EPERM; with udp_too, datagram IP sockets as
+ * well (no supervisor decides their sends in the plain mode). */
+static void sup_body_socket_mode(struct sup_emit *e, bool udp_too)
 {
 	unsigned int eperm = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
 
@@ -112,11 +114,23 @@ static void sup_body_socket(struct sup_emit *e)
 	sup_put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 						 AF_INET, 1, 0));
 	sup_put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-						 AF_INET6, 0, 4));
+						 AF_INET6, 0, udp_too ? 6 : 4));
 	sup_put_ld(e, SUP_ARG_LO(1));
 	sup_put(e, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf));
 	sup_put_match(e, SOCK_RAW, eperm);
+	if (udp_too)
+		sup_put_match(e, SOCK_DGRAM, eperm);
 	sup_put_ret(e, SECCOMP_RET_ALLOW);
+}
+
+static void sup_body_socket(struct sup_emit *e)
+{
+	sup_body_socket_mode(e, false);
+}
+
+static void sup_body_socket_plain(struct sup_emit *e)
+{
+	sup_body_socket_mode(e, true);
 }
 
 /* TCP_FASTOPEN_CONNECT would let a send connect to its own address. */
@@ -143,6 +157,30 @@ static void sup_body_sendto(struct sup_emit *e)
 						 1, 0));
 	sup_put_ret(e, SECCOMP_RET_USER_NOTIF);
 	sup_put_ret(e, SECCOMP_RET_ALLOW);
+}
+
+/* mknod of block and character devices: EPERM (a device node would
+ * reach a disk past every file rule). FIFOs and sockets are fine. */
+static void sup_body_mknod(struct sup_emit *e, unsigned int arg)
+{
+	unsigned int eperm = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
+
+	sup_put_ld(e, SUP_ARG_LO(arg));
+	sup_put(e, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K,
+						 S_IFMT));
+	sup_put_match(e, S_IFBLK, eperm);
+	sup_put_match(e, S_IFCHR, eperm);
+	sup_put_ret(e, SECCOMP_RET_ALLOW);
+}
+
+static void sup_body_mknod1(struct sup_emit *e)
+{
+	sup_body_mknod(e, 1);
+}
+
+static void sup_body_mknodat(struct sup_emit *e)
+{
+	sup_body_mknod(e, 2);
 }
 
 /* personality(): queries and PER_LINUX only. */
@@ -188,11 +226,14 @@ static int sup_filter_build_mode(struct sup_filter *f, bool notify)
 		sup_put_match(&e, sup_denied[i], eperm);
 	for (i = 0; notify && i < SUP_NELEM(sup_notified); i++)
 		sup_put_match(&e, sup_notified[i], SECCOMP_RET_USER_NOTIF);
-	sup_put_nr_block(&e, __NR_socket, sup_body_socket);
+	sup_put_nr_block(&e, __NR_socket, notify ? sup_body_socket :
+					       sup_body_socket_plain);
 	sup_put_nr_block(&e, __NR_setsockopt, sup_body_setsockopt);
 	if (notify)
 		sup_put_nr_block(&e, __NR_sendto, sup_body_sendto);
 	sup_put_nr_block(&e, __NR_personality, sup_body_personality);
+	sup_put_nr_block(&e, __NR_mknod, sup_body_mknod1);
+	sup_put_nr_block(&e, __NR_mknodat, sup_body_mknodat);
 	/* The session marker probe, as common/marker.c answers it. */
 	sup_put(&e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 						  __NR_prctl, 0, 3));

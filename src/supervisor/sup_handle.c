@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -138,6 +139,17 @@ static int sup_exec_fd(const struct sup_req *q, int dirfd, int flags)
 	return sup_take_fd(q->pid, (int)fd);
 }
 
+static void sup_exec_ids(int fd, uint64_t *dev, uint64_t *ino)
+{
+	struct stat st;
+
+	*dev = *ino = 0;
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		*dev = (uint64_t)st.st_dev;
+		*ino = (uint64_t)st.st_ino;
+	}
+}
+
 /* Follow abs (or own, the target's descriptor) to the file, as the
  * target; its real path and "#!" line. Consumes own. */
 static int sup_exec_target(struct sup_req *q, struct sup_exec_req *r, int own,
@@ -161,6 +173,7 @@ static int sup_exec_target(struct sup_req *q, struct sup_exec_req *r, int own,
 	sup_creds_leave(&c);
 	if (fd < 0)
 		return fd;
+	sup_exec_ids(fd, &r->dev, &r->ino);
 	ret = sup_real_path(q, fd, NULL, real, SUP_PATH_MAX);
 	if (ret == 0 && strstr(real, " (deleted)"))
 		r->anonymous = true;
@@ -172,6 +185,13 @@ static int sup_exec_target(struct sup_req *q, struct sup_exec_req *r, int own,
 		sup_shebang(rfd, interp, SUP_SHEBANG_MAX);
 		r->interp = interp[0] == '/' ? interp : NULL;
 		close(rfd);
+	}
+	if (r->interp) {
+		h.flags = O_PATH | O_CLOEXEC;
+		rfd = sup_open_root(q, r->interp, &h);
+		sup_exec_ids(rfd, &r->idev, &r->iino);
+		if (rfd >= 0)
+			close(rfd);
 	}
 	close(fd);
 	return ret;
@@ -236,6 +256,9 @@ static int sup_do_open(struct sup_req *q, int dirfd, uint64_t upath,
 				  sizeof(q->abs));
 	if (ret < 0 || !sup_valid(q))
 		return sup_deny(q);
+	ret = sup_open_own_fd(q, flags);
+	if (ret != 1)
+		return ret;
 	return sup_emulate_open(q, flags, mode, how.resolve);
 }
 
@@ -311,7 +334,10 @@ int sup_handle_wait(int listener, const struct sup_ops *ops, void *arg)
 	q.path[0] = q.abs[0] = '\0';
 	if (ops->lock)
 		ops->lock(arg);
-	ret = sup_dispatch(&q);
+	if (ops->pre && !ops->pre(arg, q.pid))
+		ret = sup_deny(&q);
+	else
+		ret = sup_dispatch(&q);
 	if (ops->unlock)
 		ops->unlock(arg);
 	return ret == -ENOENT ? 0 : ret;

@@ -70,6 +70,9 @@ int sup_deny(const struct sup_req *q);
 /* Decide an open of q->abs, perform it and inject the descriptor. */
 int sup_emulate_open(struct sup_req *q, int flags, mode_t mode,
 		     uint64_t resolve);
+/* abs is one of the caller's own descriptors (/proc/<pid>/fd/N): re-open
+ * it and answer (0 or -errno), or 1 when it is not. */
+int sup_open_own_fd(struct sup_req *q, int flags);
 /* Open path under the target's root; fd or -errno. */
 int sup_open_root(const struct sup_req *q, const char *path,
 		  const struct open_how *h);

@@ -175,11 +175,61 @@ static int sup_proc_self(pid_t pid, char *out, size_t n)
 	return 0;
 }
 
+/* Replace the first plen bytes of out by rep. */
+static int sup_splice(char *out, size_t n, size_t plen, const char *rep)
+{
+	char tmp[SUP_PATH_MAX];
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s%s", rep, out + plen) >=
+	    sizeof(tmp) || strlen(tmp) >= n)
+		return -ENAMETOOLONG;
+	memcpy(out, tmp, strlen(tmp) + 1);
+	return 0;
+}
+
+/*
+ * The standard links into /proc/self/fd (/dev/stdin, /dev/fd/N), and the
+ * caller's own /proc/<pid>/root and /proc/<pid>/cwd, which the kernel
+ * would follow as magic links: rewritten to what they name for it.
+ */
+static int sup_proc_links(pid_t pid, char *out, size_t n)
+{
+	static const char *const std[] = {"/dev/stdin", "/dev/stdout",
+					  "/dev/stderr"};
+	char pre[SUP_PROC_PATH_MAX], rep[SUP_PATH_MAX];
+	size_t l;
+
+	for (int i = 0; i < 3; i++)
+		if (strcmp(out, std[i]) == 0) {
+			snprintf(rep, sizeof(rep), "/proc/%d/fd/%d", (int)pid, i);
+			return sup_splice(out, n, strlen(out), rep);
+		}
+	snprintf(rep, sizeof(rep), "/proc/%d/fd", (int)pid);
+	if (strncmp(out, "/dev/fd", 7) == 0 && (out[7] == '/' || !out[7]))
+		return sup_splice(out, n, 7, rep);
+	l = (size_t)snprintf(pre, sizeof(pre), "/proc/%d/root", (int)pid);
+	if (strncmp(out, pre, l) == 0 && (out[l] == '/' || !out[l]))
+		return sup_splice(out, n, l, out[l] ? "" : "/");
+	l = (size_t)snprintf(pre, sizeof(pre), "/proc/%d/cwd", (int)pid);
+	if (strncmp(out, pre, l) == 0 && (out[l] == '/' || !out[l])) {
+		ssize_t r = readlink(pre, rep, sizeof(rep) - 1);
+		if (r <= 0 || rep[0] != '/' || (size_t)r == sizeof(rep) - 1)
+			return -ENOENT;
+		rep[r] = '\0';
+		return sup_splice(out, n, l, rep);
+	}
+	return 0;
+}
+
 int sup_resolve(pid_t pid, int dirfd, const char *path, char *out, size_t n)
 {
 	int ret = sup_resolve_raw(pid, dirfd, path, out, n);
 
-	return ret < 0 ? ret : sup_proc_self(pid, out, n);
+	if (ret == 0)
+		ret = sup_proc_self(pid, out, n);
+	if (ret == 0)
+		ret = sup_proc_links(pid, out, n);
+	return ret;
 }
 
 static int sup_resolve_raw(pid_t pid, int dirfd, const char *path, char *out,

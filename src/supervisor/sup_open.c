@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -210,6 +212,63 @@ int sup_emulate_open(struct sup_req *q, int flags, mode_t mode,
 		ret = sup_inject(q, fd, flags);
 	else
 		ret = sup_respond(q, ret, 0);
+	close(fd);
+	return ret;
+}
+
+/* "/proc/<pid>/fd/N" of the caller itself: N, or -1. */
+static int sup_own_fd_num(const struct sup_req *q)
+{
+	char pre[SUP_PROC_PATH_MAX], *end;
+	size_t l = (size_t)snprintf(pre, sizeof(pre), "/proc/%d/fd/",
+				    (int)q->pid);
+	long v;
+
+	if (strncmp(q->abs, pre, l) != 0)
+		return -1;
+	errno = 0;
+	v = strtol(q->abs + l, &end, 10);
+	if (errno || *end || end == q->abs + l || v < 0 || v > INT32_MAX)
+		return -1;
+	return (int)v;
+}
+
+/*
+ * Re-opening one of the caller's own descriptors (/dev/stdin, /dev/fd/N,
+ * bash's <(...)): the object is the descriptor's, decided by its real
+ * path when it has one (pipes and sockets have none and are the caller's
+ * already), and opened again through our duplicate of it.
+ */
+int sup_open_own_fd(struct sup_req *q, int flags)
+{
+	struct sup_open_req r = {.flags = flags};
+	char real[SUP_PATH_MAX], self[SUP_PROC_PATH_MAX];
+	struct sup_creds c;
+	int n = sup_own_fd_num(q), dup, fd, ret;
+
+	if (n < 0)
+		return 1; /* not one: the caller goes on as usual */
+	dup = sup_take_fd(q->pid, n);
+	if (dup < 0)
+		return sup_respond(q, -ENOENT, 0);
+	ret = sup_real_path(q, dup, NULL, real, sizeof(real));
+	r.path = real;
+	if (ret == 0 && !strstr(real, " (deleted)") &&
+	    (!q->ops->open || !q->ops->open(q->arg, q->pid, &r))) {
+		close(dup);
+		return sup_deny(q);
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", dup);
+	ret = sup_creds_enter(q->pid, &c);
+	fd = ret < 0 ? ret : open(self, (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
+	if (ret == 0 && fd < 0)
+		fd = -errno;
+	if (ret == 0)
+		sup_creds_leave(&c);
+	close(dup);
+	if (fd < 0)
+		return sup_respond(q, fd, 0);
+	ret = sup_inject(q, fd, flags);
 	close(fd);
 	return ret;
 }

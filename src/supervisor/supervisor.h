@@ -38,6 +38,8 @@ struct sup_exec_req {
 	const char *real;        /* the file it leads to (links followed) */
 	const char *interp;      /* "#!" interpreter of a script, or NULL */
 	bool anonymous;          /* a memfd or deleted file: no path at all */
+	uint64_t dev, ino;       /* the file that was checked */
+	uint64_t idev, iino;     /* its interpreter's, or 0 */
 	const char *const *argv; /* argv[0] .. argv[argc-1] */
 	size_t argc;
 	bool argv_truncated;     /* more than SUP_ARGV_MAX/SUP_ARGBUF_MAX */
@@ -98,6 +100,9 @@ struct sup_ops {
 	bool (*net)(void *arg, pid_t pid, const struct sup_net_req *r);
 	enum sup_verdict (*kill)(void *arg, pid_t pid,
 				 const struct sup_kill_req *r);
+	/* Optional: called first for every notification; false refuses it
+	 * (e.g. a process found running what it was not allowed to exec). */
+	bool (*pre)(void *arg, pid_t pid);
 	/* Optional: held around the decision and the emulation of each
 	 * notification (a daemon's lock over the state the hooks use). */
 	void (*lock)(void *arg);

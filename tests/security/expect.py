@@ -39,34 +39,23 @@ TABLE = {
                       {"nonotify": FILES + " (the exec through the link is refused)"}),
     "proc_root_alias": ("D1.1/D4.38", "`/proc/self/root`, `/proc/self/fd/N` aliases of a "
                         "denied file or binary",
-                        {"full": "silent", "nonotify": "open"},
-                        {"full": "the supervisor resolves without magic links (ELOOP) "
-                                 "and records nothing",
-                         "nonotify": FILES}),
+                        {"full": "audited", "nonotify": "open"},
+                        {"nonotify": FILES}),
     "copy_binary": ("D1.3", "Copy of a denied binary under another name",
                     {"full": "open", "nonotify": "open"},
                     {"full": "command rules match names and paths, not contents",
                      "nonotify": "command rules match names and paths, not contents"}),
     "memfd_exec": ("D1.10", "memfd exec (`/proc/self/fd/N`, `execveat` AT_EMPTY_PATH)",
-                   {"full": "silent", "nonotify": "open"},
-                   {"full": "refused by the supervisor, which tells the process "
-                            "but writes no audit event",
-                    "nonotify": "the tracer takes execve(\"/proc/self/fd/N\") for a "
-                                "file named N (execveat AT_EMPTY_PATH is refused)"}),
+                   {"full": "audited", "nonotify": "audited"}, {}),
     "fd_path_exec": ("D1.1/D1.10", "Exec of a denied binary through `/proc/self/fd/N` "
                      "or `/dev/fd/N` (binary denied by an args rule)",
-                     {"full": "audited", "nonotify": "open"},
-                     {"nonotify": "the tracer cannot resolve the magic link and "
-                                  "decides on the name N"}),
+                     {"full": "audited", "nonotify": "audited"}, {}),
     "open_path_race": ("D3.26", "Two threads racing the path buffer of `open`",
                        {"full": "audited", "nonotify": "open"}, {"nonotify": FILES}),
     "exec_path_race": ("D3.26", "Two threads racing the path buffer of `execve` "
                        "(binary denied by an args rule, so not in Landlock's list)",
-                       {"full": "open", "nonotify": "open"},
-                       {"full": "the supervisor lets an allowed exec continue "
-                                "(SECCOMP_USER_NOTIF_FLAG_CONTINUE); the kernel re-reads "
-                                "the path a sibling thread has changed",
-                        "nonotify": "the tracer reads the path at the syscall stop; "
+                       {"full": "audited", "nonotify": "open"},
+                       {"nonotify": "the tracer reads the path at the syscall stop; "
                                     "sibling threads keep running"}),
     "raw_socket": ("D6.50", "Raw IP and packet sockets",
                    {"full": "silent", "nonotify": "silent"},
@@ -78,15 +67,12 @@ TABLE = {
                           {"nonotify": "Landlock refuses every TCP connect"}),
     "ipv6_rule_on_ipv4": ("D6.46", "IPv4 destination matched against an IPv6 allow rule "
                           "(`7f00::/16` before a rule denying 127.0.0.2)",
-                          {"full": "open", "nonotify": "silent"},
-                          {"full": "the supervisor passes an IPv4 address as its 4 bytes "
-                                   "at the start of the 16-byte buffer instead of "
-                                   "::ffff:a.b.c.d, so IPv6 prefixes match it",
-                           "nonotify": "Landlock refuses every TCP connect"}),
+                          {"full": "audited", "nonotify": "silent"},
+                          {"nonotify": "Landlock refuses every TCP connect"}),
     "udp_send": ("D6.54/D3.31", "UDP `sendto` to a denied address",
-                 {"full": "audited", "nonotify": "open"},
-                 {"nonotify": "Landlock (ABI 7) has no UDP control and the plain "
-                              "filter does not look at sendto"}),
+                 {"full": "audited", "nonotify": "silent"},
+                 {"nonotify": "the plain filter refuses IP datagram sockets in "
+                              "the kernel (Landlock ABI 7 has no UDP rules)"}),
     "kill_daemon": ("D8.62", "kill -9 of the daemon mid-session (fail closed)",
                     {"full": "silent", "nonotify": "silent"},
                     {"full": "the daemon is dead: nothing can record the refusals",

@@ -14,6 +14,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -256,6 +257,12 @@ static int c_kernel_denials(void *arg)
 		return 44;
 	if (personality(0xffffffff) == -1)
 		return 45;
+	if (mknod("/tmp/sup_ops_blk", S_IFBLK | 0600, makedev(7, 0)) == 0 ||
+	    errno != EPERM)
+		return 46;
+	if (mknod("/tmp/sup_ops_chr", S_IFCHR | 0600, makedev(1, 3)) == 0 ||
+	    errno != EPERM)
+		return 47;
 	return 0;
 }
 
