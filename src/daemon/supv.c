@@ -195,26 +195,29 @@ static void supv_on_reap_timer(struct loop *lp, void *arg)
 {
 	struct supv_listener *l = arg;
 
+	l->reap = NULL;
 	if (!atomic_load(&l->exited)) {
 		pthread_kill(l->th, SUPV_WAKE_SIGNAL);
-		loop_timer_add(lp, SUPV_REAP_MS, supv_on_reap_timer, l);
+		l->reap = loop_timer_add(lp, SUPV_REAP_MS, supv_on_reap_timer, l);
 		return;
 	}
+	supv_unlink(l);
 	supv_reap(l, "the shell and all its processes exited");
 }
 
-/* Every process under the filter is gone (the listener hangs up). */
+/* Every process under the filter is gone (the listener hangs up); the
+ * listener stays listed until its thread is reaped. */
 static void supv_on_hup(struct loop *lp, int fd, uint32_t events, void *arg)
 {
 	struct supv_listener *l = arg;
 
-	if (!(events & (EPOLLHUP | EPOLLERR)))
+	if (!(events & (EPOLLHUP | EPOLLERR)) || l->hup)
 		return;
+	l->hup = true;
 	loop_del_fd(lp, fd);
-	supv_unlink(l);
 	atomic_store(&l->stop, true);
 	pthread_kill(l->th, SUPV_WAKE_SIGNAL);
-	loop_timer_add(lp, 0, supv_on_reap_timer, l);
+	l->reap = loop_timer_add(lp, 0, supv_on_reap_timer, l);
 }
 
 static int supv_start_thread(struct supv_listener *l)
@@ -298,7 +301,10 @@ void supv_free_all(struct daemon *d)
 		}
 	pthread_mutex_lock(&d->big);
 	while ((l = d->listeners) != NULL) {
-		loop_del_fd(d->loop, l->fd);
+		if (!l->hup)
+			loop_del_fd(d->loop, l->fd);
+		if (l->reap)
+			loop_timer_cancel(d->loop, l->reap);
 		supv_unlink(l);
 		if (atomic_load(&l->exited))
 			supv_reap(l, NULL);

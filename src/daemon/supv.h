@@ -60,6 +60,8 @@ struct supv_listener {
 	size_t npending;
 	pthread_t th;
 	atomic_bool stop, exited, failed;
+	bool hup;                   /* every process under it is gone */
+	struct loop_timer *reap;    /* waiting for the thread to exit */
 	atomic_uint_fast64_t notifications;
 	struct supv_listener *prev, *next;
 };
