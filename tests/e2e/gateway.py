@@ -42,13 +42,15 @@ class Daemon:
         self.proc = None
         self.log = self.dir / "daemon.log"
 
-    def start(self, env=None):
+    def start(self, env=None, wrap=()):
+        """wrap: argv prefix, e.g. hold_listener to take user-notify."""
         full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                 "HOME": "/root", "SECRET_TOKEN": "s3cr3t-daemon-env"}
         full.update(env or {})
         t0 = time.monotonic()
         self.proc = subprocess.Popen(
-            [str(build_dir() / "agentsh"), "server", "--config", str(self.config)],
+            list(wrap) + [str(build_dir() / "agentsh"), "server", "--config",
+                          str(self.config)],
             stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, env=full,
             start_new_session=True)
         while time.monotonic() - t0 < 5:
