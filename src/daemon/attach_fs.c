@@ -25,6 +25,13 @@
 
 static const char *const attach_fs_class[] = {"read", "write"};
 
+/* Names that resolve per process (through /proc/self): the daemon's or the
+ * shim's resolution would grant its own files to every descendant. */
+static const char *const attach_fs_per_process[] = {
+	"/proc/self", "/proc/thread-self", "/dev/fd", "/dev/stdin",
+	"/dev/stdout", "/dev/stderr", NULL,
+};
+
 /* path resolved: realpath, else its directory's realpath and its name,
  * else as written. */
 static void attach_fs_resolve(const char *path, char *out)
@@ -71,12 +78,14 @@ static const char *attach_fs_refuse(const struct policy_fs_item *g)
 {
 	char real[PATH_MAX];
 	struct stat st;
+	bool per = false;
 
+	for (size_t i = 0; attach_fs_per_process[i] != NULL; i++)
+		per |= attach_fs_nested(g->path, attach_fs_per_process[i]) &&
+		       strlen(g->path) >= strlen(attach_fs_per_process[i]);
 	attach_fs_resolve(g->path, real);
-	if (strncmp(g->path, "/proc/self", 10) == 0 ||
-	    strncmp(g->path, "/proc/thread-self", 17) == 0 ||
-	    (strncmp(real, "/proc/", 6) == 0 && real[6] >= '0' &&
-	     real[6] <= '9'))
+	if (per || (strncmp(real, "/proc/", 6) == 0 && real[6] >= '0' &&
+		    real[6] <= '9'))
 		return "a per-process path: one Landlock rule cannot name it "
 		       "for every process";
 	if (!g->tree && stat(g->path, &st) == 0 && S_ISDIR(st.st_mode))
