@@ -8,15 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/filter.h>
-#include <linux/landlock.h>
-#include <linux/seccomp.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
-#include <sys/prctl.h>
-#include <sys/ptrace.h>
-#include <sys/syscall.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <string.h>
@@ -26,6 +19,7 @@
 #include "common/buf.h"
 #include "common/json.h"
 #include "limits/limits.h"
+#include "secmode/secmode.h"
 
 #define DETECT_OUT_MAX (1u << 20)  /* bytes of --json output */
 #define DETECT_ITEMS_MAX 16        /* items (lines) in one domain */
@@ -39,7 +33,7 @@ static const char detect_help[] =
 "    agentsh detect - report what this machine can enforce\n"
 "\n"
 "SYNOPSIS\n"
-"    agentsh detect [--json]\n"
+"    agentsh detect [--json] [--config FILE]\n"
 "    agentsh detect --help\n"
 "\n"
 "DESCRIPTION\n"
@@ -67,11 +61,22 @@ static const char detect_help[] =
 "        clone3(CLONE_INTO_CGROUP), which starts a child inside its v2\n"
 "        group; and SIGKILL to a process group (tried on a child).\n"
 "\n"
-"    Later versions add seccomp user notification, Landlock, FUSE and\n"
-"    ptrace.\n"
+"    kernel\n"
+"        seccomp user-notify, Landlock, ptrace and /dev/fuse, each used once\n"
+"        in a child.\n"
+"\n"
+"    modes and protection\n"
+"        Which supervision modes work here (full, ptrace, landlock,\n"
+"        landlock-only, minimal), the one security.mode selects (auto: the\n"
+"        strongest available), whether it meets security.minimum_mode\n"
+"        (the daemon refuses to start when not), and per domain (file,\n"
+"        command, network, env, resource_limits, isolation) what the\n"
+"        selected mode protects and what each missing primitive costs.\n"
 "\n"
 "OPTIONS\n"
 "    --json      Print one JSON object instead of text (see JSON).\n"
+"    --config FILE  Take security.mode and minimum_mode from FILE\n"
+"                (default: the built-in defaults).\n"
 "    -h, --help  Show this page.\n"
 "\n"
 "OUTPUT\n"
@@ -90,6 +95,11 @@ static const char detect_help[] =
 "                                     \"reason\", \"v2\", \"v1\"},\n"
 "                         \"memory_swap\": {...}, \"cpu\": {...},\n"
 "                         \"pids\": {...}}}\n"
+"     \"modes\": {\"full\": {\"available\", \"why\"}, ...},\n"
+"     \"config\": {\"file\", \"mode\", \"minimum_mode\"},\n"
+"     \"selected_mode\", \"satisfies_minimum\",\n"
+"     \"protection\": {\"file\": {\"score\", \"max_score\", \"have\": [...],\n"
+"                    \"missing\": [{\"item\", \"cost\"}]}, ...}}\n"
 "    status is \"full\", \"partial\" or \"unavailable\"; v2 and v1 say\n"
 "    why each cgroup version does (not) work for that limit.\n"
 "\n"
@@ -126,6 +136,7 @@ struct detect_domain {
 /* What every probe may look at; probed once. */
 struct detect_ctx {
 	const struct limits_env *limits;
+	const struct detect_modes *modes;
 };
 
 struct detect_probe {
@@ -258,94 +269,25 @@ static void detect_process_tree(const struct detect_ctx *ctx,
 }
 
 
-/* --- kernel primitives: each probe uses the primitive in a child. ------ */
-
-/* Run fn in a forked child; its exit code (or -1). */
-static int detect_in_child(int (*fn)(void))
-{
-	int st = 0;
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(fn());
-	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
-/* 0 installed; else errno (EBUSY: another listener is in the chain). */
-static int detect_notify_child(void)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getppid, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = {4, f};
-	long fd;
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return errno;
-	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-		     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-	return fd >= 0 ? 0 : errno;
-}
-
-/* 0 when a Landlock ruleset could be created and enforced. */
-static int detect_landlock_child(void)
-{
-	struct landlock_ruleset_attr a = {
-		.handled_access_fs = LANDLOCK_ACCESS_FS_MAKE_FIFO};
-	long fd = syscall(SYS_landlock_create_ruleset, &a, sizeof(a), 0);
-
-	if (fd < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return errno;
-	return syscall(SYS_landlock_restrict_self, fd, 0) == 0 ? 0 : errno;
-}
-
-/* 0 when a child of ours can be seized and released with ptrace. */
-static int detect_ptrace_child(void)
-{
-	pid_t c = fork();
-	int r;
-
-	if (c == 0) {
-		pause();
-		_exit(0);
-	}
-	r = ptrace(PTRACE_SEIZE, c, 0, 0) == 0 ? 0 : errno;
-	if (r == 0)
-		ptrace(PTRACE_DETACH, c, 0, 0);
-	kill(c, SIGKILL);
-	waitpid(c, NULL, 0);
-	return r;
-}
-
 static void detect_kernel(const struct detect_ctx *ctx, struct detect_domain *d)
 {
-	int r, abi;
+	const struct secmode_probe *p = &ctx->modes->probe;
+	int r = p->notify;
 	int fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 
-	(void)ctx;
-	r = detect_in_child(detect_notify_child);
 	detect_item_add(d, "seccomp_user_notify", r == 0, r == 0 ? "listener" : "none",
 			"%s", r == 0 ? "a user-notify filter was installed" :
 			r == EBUSY ? "EBUSY: another listener (e.g. the sandbox "
-			"runtime's) holds the chain" : strerror(r > 0 ? r : EIO));
-	abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
-			   LANDLOCK_CREATE_RULESET_VERSION);
-	r = detect_in_child(detect_landlock_child);
-	if (r == 0)
+			"runtime's) holds the chain" : strerror(r));
+	if (p->landlock == 0)
 		detect_item_add(d, "landlock", true, "abi",
-				"a ruleset was enforced; ABI %d", abi);
+				"a ruleset was enforced; ABI %d", p->landlock_abi);
 	else
 		detect_item_add(d, "landlock", false, "none", "not usable: %s",
-				strerror(r > 0 ? r : EIO));
-	r = detect_in_child(detect_ptrace_child);
+				strerror(p->landlock));
+	r = p->ptrace;
 	detect_item_add(d, "ptrace", r == 0, r == 0 ? "seize" : "none", "%s",
-			r == 0 ? "PTRACE_SEIZE of a child worked" :
-				 strerror(r > 0 ? r : EIO));
+			r == 0 ? "PTRACE_SEIZE of a child worked" : strerror(r));
 	detect_item_add(d, "fuse_device", fuse >= 0, fuse >= 0 ? "/dev/fuse" : "none",
 			"%s", fuse >= 0 ? "/dev/fuse opens (a mount is not tried)" :
 					  strerror(errno));
@@ -460,7 +402,8 @@ static int detect_json_limits(struct buf *b, const struct limits_env *env)
 }
 
 static int detect_print_json(const struct detect_domain *dv, size_t n,
-			     const struct limits_env *env, FILE *out)
+			     const struct limits_env *env,
+			     const struct detect_modes *dm, FILE *out)
 {
 	struct buf b;
 	int r;
@@ -471,6 +414,7 @@ static int detect_print_json(const struct detect_domain *dv, size_t n,
 		r = detect_json_domain(&b, &dv[i], i == 0);
 	r = r < 0 ? r : buf_putc(&b, ']');
 	r = r < 0 ? r : detect_json_limits(&b, env);
+	r = r < 0 ? r : detect_modes_json(dm, env, &b);
 	r = r < 0 ? r : buf_puts(&b, "}\n");
 	if (r == 0)
 		fputs(b.data, out);
@@ -480,12 +424,17 @@ static int detect_print_json(const struct detect_domain *dv, size_t n,
 
 /* Parse the options: 0 to go on, else the exit status to return. */
 static int detect_parse(int argc, char **argv, bool *json, bool *help,
-			FILE *err)
+			const char **cfg, FILE *err)
 {
 	*json = *help = false;
+	*cfg = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
 			*json = true;
+		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			*cfg = argv[++i];
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			*cfg = argv[i] + 9;
 		} else if (strcmp(argv[i], "--help") == 0 ||
 			   strcmp(argv[i], "-h") == 0) {
 			*help = true;
@@ -498,17 +447,47 @@ static int detect_parse(int argc, char **argv, bool *json, bool *help,
 	return DETECT_OK;
 }
 
+/* The configuration's modes and the one selected here; 0 or -errno. */
+static int detect_modes_load(struct detect_modes *dm, const char *cfgpath,
+			     char **envp, FILE *err)
+{
+	struct config *cfg = NULL;
+	struct diag diag;
+	int r;
+
+	diag_init(&diag);
+	r = cfgpath ? config_load_file(cfgpath, envp, &cfg, &diag) :
+		      config_load_defaults(envp, &cfg, &diag);
+	diag_print(&diag, err);
+	diag_release(&diag);
+	if (r < 0)
+		return r;
+	dm->cfgfile = cfgpath;
+	dm->mode = cfg->security.mode;
+	dm->min = cfg->security.minimum_mode;
+	config_free(cfg);
+	secmode_probe(&dm->probe);
+	dm->selected = secmode_select(&dm->probe, dm->mode);
+	return 0;
+}
+
 int cmd_detect_run(int argc, char **argv, char **envp, FILE *out, FILE *err)
 {
 	struct detect_domain dv[DETECT_NPROBES];
 	struct limits_env *env = NULL;
-	struct detect_ctx ctx;
+	struct detect_modes dm = {0};
+	struct detect_ctx ctx = {.modes = &dm};
+	const char *cfgpath;
 	bool json, help;
-	int r = detect_parse(argc, argv, &json, &help, err);
+	int r = detect_parse(argc, argv, &json, &help, &cfgpath, err);
 
 	if (r != DETECT_OK || help) {
 		if (help)
 			fputs(detect_help, out);
+		goto out;
+	}
+	if (detect_modes_load(&dm, cfgpath, envp, err) < 0) {
+		r = DETECT_USAGE;
 		goto out;
 	}
 	if (limits_probe(&env) < 0) {
@@ -522,10 +501,12 @@ int cmd_detect_run(int argc, char **argv, char **envp, FILE *out, FILE *err)
 		dv[i].name = detect_probes[i].name;
 		detect_probes[i].run(&ctx, &dv[i]);
 	}
-	if (!json)
+	if (!json) {
 		detect_print_text(dv, DETECT_NPROBES, out);
-	else if (detect_print_json(dv, DETECT_NPROBES, env, out) < 0)
+		detect_modes_text(&dm, env, out);
+	} else if (detect_print_json(dv, DETECT_NPROBES, env, &dm, out) < 0) {
 		r = DETECT_FAIL;
+	}
 out:
 	limits_env_free(env);
 	return r;

@@ -81,7 +81,8 @@ static json_object *attach_deny_exec(const struct session *s)
 	return a;
 }
 
-json_object *attach_plan(struct daemon *d, const struct session *s)
+json_object *attach_plan(struct daemon *d, const struct session *s,
+			 pid_t pid, const char *shell)
 {
 	enum config_security_mode m = d->cfg->security.mode;
 	json_object *o = json_object_new_object();
@@ -91,6 +92,7 @@ json_object *attach_plan(struct daemon *d, const struct session *s)
 	json_object_object_add(o, "mode", json_object_new_string(
 				       config_security_mode_name(m)));
 	json_object_object_add(o, "deny_exec", attach_deny_exec(s));
+	json_object_object_add(o, "fs", attach_fs(d, s, pid, shell));
 	return o;
 }
 

@@ -273,7 +273,8 @@ static void shim_prepare(struct http_req *req, void *arg)
 	precheck_release(&pc);
 	if (ok && !p.inside) {
 		prep_track(&p);
-		json_object_object_add(p.resp, "supervise", attach_plan(p.d, p.s));
+		json_object_object_add(p.resp, "supervise", attach_plan(p.d, p.s,
+				       p.pid, p.shell));
 	}
 	json_object_object_add(p.resp, "allow", json_object_new_boolean(ok));
 	json_object_object_add(p.resp, "session_id", json_object_new_string(p.s->id));

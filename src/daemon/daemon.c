@@ -24,6 +24,7 @@
 #include "trash/trash.h"
 #include "daemon/shells.h"
 #include "limits/limits.h"
+#include "secmode/secmode.h"
 #include "ydoc/ydoc.h"
 
 #define DAEMON_SHUTDOWN_GRACE_MS 2000
@@ -354,6 +355,30 @@ static void daemon_unlock(void *arg)
 	pthread_mutex_unlock(&((struct daemon *)arg)->big);
 }
 
+/* The best mode this machine gives our shells, against the minimum. */
+static int daemon_check_mode(const struct config *cfg)
+{
+	enum config_security_mode min = cfg->security.minimum_mode, sel;
+	struct secmode_probe p;
+
+	if (min == CONFIG_SECMODE_AUTO)
+		return 0;
+	secmode_probe(&p);
+	sel = secmode_select(&p, cfg->security.mode);
+	if (secmode_satisfies(sel, min))
+		return 0;
+	log_msg(LOG_LVL_ERROR, "security mode %s is the best this machine "
+		"gives shells (security.mode %s; seccomp user-notify: %s, "
+		"ptrace: %s, landlock: %s), below security.minimum_mode %s: "
+		"not starting", config_security_mode_name(sel),
+		config_security_mode_name(cfg->security.mode),
+		p.notify ? strerror(p.notify) : "ok",
+		p.ptrace ? strerror(p.ptrace) : "ok",
+		p.landlock ? strerror(p.landlock) : "ok",
+		config_security_mode_name(min));
+	return -EPERM;
+}
+
 static int daemon_start(struct daemon *d, const char *cfgpath, char **envp)
 {
 	struct diag diag;
@@ -364,6 +389,8 @@ static int daemon_start(struct daemon *d, const char *cfgpath, char **envp)
 		      config_load_defaults(envp, &d->cfg, &diag);
 	diag_print(&diag, stderr);
 	diag_release(&diag);
+	if (r == 0)
+		r = daemon_check_mode(d->cfg);
 	if (r < 0)
 		return r;
 	d->env = ident_env_save_and_scrub(envp);

@@ -86,8 +86,13 @@ int daemon_routes_sessions(struct daemon *d);
 int daemon_routes_exec(struct daemon *d);
 int daemon_routes_shim(struct daemon *d);
 int daemon_routes_attach(struct daemon *d);
-/* The supervision plan for a top-level shell of session s. */
-struct json_object *attach_plan(struct daemon *d, const struct session *s);
+/* The supervision plan for a top-level shell of session s: the shim pid
+ * and the real shell it will exec. */
+struct json_object *attach_plan(struct daemon *d, const struct session *s,
+				pid_t pid, const char *shell);
+/* The plan's "fs" object: the file rules as a Landlock allowlist. */
+struct json_object *attach_fs(struct daemon *d, const struct session *s,
+			      pid_t pid, const char *shell);
 int daemon_routes_misc(struct daemon *d);
 
 /* Session lifecycle with events. */

@@ -110,6 +110,23 @@ int landlock_rs_deny_exec(struct landlock_rs *rs, const char *const *paths,
 			  size_t n, landlock_skip_fn skip, void *arg);
 
 /*
+ * Grant access (LANDLOCK_READ|WRITE|EXEC, as allow_paths) beneath the
+ * hierarchy root except beneath the denied absolute paths, which are
+ * resolved as landlock_rs_deny_exec() resolves them; denied paths outside
+ * the hierarchy are ignored, and one that is the hierarchy or above it
+ * leaves nothing to grant. The carve-out is done as for the deny list:
+ * directories on the way to a denied path are split into one rule per
+ * entry (several thousand rules for a big directory, LANDLOCK_RULES_MAX at
+ * most). The number of skipped paths (a missing root counts one), or
+ * -E2BIG (more than LANDLOCK_DENY_MAX denied, too deep, too many rules)
+ * or another -errno; on error part of the hierarchy may be granted, so
+ * the caller must not apply the ruleset.
+ */
+int landlock_rs_allow_except(struct landlock_rs *rs, const char *root,
+			     unsigned access, const char *const *denied,
+			     size_t n, landlock_skip_fn skip, void *arg);
+
+/*
  * Allow TCP connect and/or bind (LANDLOCK_TCP_*) to the given ports. A
  * right the ruleset does not handle is ignored. 0 or -errno.
  */

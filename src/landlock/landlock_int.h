@@ -95,5 +95,11 @@ int landlock_rs_add_fd(struct landlock_rs *rs, int fd, bool is_dir,
 /* The same for an absolute path (followed); 0 or -errno. */
 int landlock_rs_add_path(struct landlock_rs *rs, const char *path,
 			 uint64_t access);
+/* LANDLOCK_READ|WRITE|EXEC as the rights rs handles into *fs; -EINVAL on
+ * unknown bits. */
+int landlock_rs_fs_access(const struct landlock_rs *rs, unsigned access,
+			  uint64_t *fs);
+/* Whether an error on a path means "skip this path" rather than fail. */
+bool landlock_skippable(int err);
 
 #endif

@@ -173,12 +173,29 @@ int landlock_rs_add_path(struct landlock_rs *rs, const char *path,
 	return r;
 }
 
-/* Whether add_path's error means "skip this path" rather than fail. */
-static bool landlock_skippable(int err)
+bool landlock_skippable(int err)
 {
 	return err == -ENOENT || err == -ENOTDIR || err == -EACCES ||
 	       err == -ELOOP || err == -ENAMETOOLONG || err == -EINVAL ||
 	       err == -EBADFD || err == -EPERM;
+}
+
+int landlock_rs_fs_access(const struct landlock_rs *rs, unsigned access,
+			  uint64_t *fs)
+{
+	*fs = 0;
+	if (access & ~(LANDLOCK_READ | LANDLOCK_WRITE | LANDLOCK_EXEC))
+		return -EINVAL;
+	if (access & LANDLOCK_READ)
+		*fs |= LANDLOCK_FS_READ_ALL;
+	if (access & LANDLOCK_WRITE)
+		*fs |= LANDLOCK_FS_WRITE_ALL;
+	/* With a deny list, execute comes from the deny list alone. */
+	if ((access & LANDLOCK_EXEC) &&
+	    !(rs->st.want & LANDLOCK_WANT_EXEC_DENY))
+		*fs |= LANDLOCK_ACCESS_FS_EXECUTE;
+	*fs &= rs->st.fs;
+	return 0;
 }
 
 int landlock_rs_allow_paths(struct landlock_rs *rs, const char *const *paths,
@@ -186,20 +203,10 @@ int landlock_rs_allow_paths(struct landlock_rs *rs, const char *const *paths,
 			    void *arg)
 {
 	uint64_t fs = 0;
-	int r = 0, skipped = 0;
+	int r = landlock_rs_fs_access(rs, access, &fs), skipped = 0;
 
-	if (access & ~(LANDLOCK_READ | LANDLOCK_WRITE | LANDLOCK_EXEC)) {
-		r = -EINVAL;
+	if (r < 0)
 		goto out;
-	}
-	if (access & LANDLOCK_READ)
-		fs |= LANDLOCK_FS_READ_ALL;
-	if (access & LANDLOCK_WRITE)
-		fs |= LANDLOCK_FS_WRITE_ALL;
-	/* With a deny list, execute comes from the deny list alone. */
-	if ((access & LANDLOCK_EXEC) &&
-	    !(rs->st.want & LANDLOCK_WANT_EXEC_DENY))
-		fs |= LANDLOCK_ACCESS_FS_EXECUTE;
 	for (size_t i = 0; i < n && rs->fd >= 0; i++) {
 		r = landlock_rs_add_path(rs, paths[i], fs);
 		if (r < 0 && !landlock_skippable(r))

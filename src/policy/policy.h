@@ -312,6 +312,46 @@ int policy_render_message(const struct policy_verdict *v,
  */
 int policy_lint(const struct policy *p, struct diag *d);
 
+/*
+ * The file rules as a Landlock allowlist can hold them, for the modes with
+ * no supervisor deciding each open (ptrace, landlock). Two access classes:
+ * read (granted by a rule allowing "read", denied by one denying read, open
+ * or list) and write (granted by "write"; denied by any modifying op).
+ * Allowing means allow, audit or soft_delete. Items follow the rule order
+ * (first match wins): a grant must exclude every earlier denial of its
+ * class that lies inside it, and is void when an earlier denial covers it.
+ */
+#define POLICY_FS_READ 1u
+#define POLICY_FS_WRITE 2u
+
+enum policy_fs_kind {
+	POLICY_FS_GRANT,      /* path (and beneath it when tree) allowed */
+	POLICY_FS_DENY,       /* denied: carved out of later grants */
+	POLICY_FS_UNENFORCED, /* a denial Landlock cannot express inside a
+			       * later grant (stays allowed), or soft_delete */
+	POLICY_FS_UNGRANTED,  /* an allow Landlock cannot express (denied) */
+};
+
+struct policy_fs_item {
+	enum policy_fs_kind kind;
+	unsigned cls;     /* POLICY_FS_READ | POLICY_FS_WRITE */
+	char *path;       /* the literal path; for glob patterns the literal
+			   * text every match starts with */
+	bool tree;        /* the path and everything beneath it */
+	const char *pattern; /* the expanded pattern (borrowed from p) */
+	const char *rule;    /* the rule's name (borrowed from p) */
+	const char *why;     /* UNENFORCED, UNGRANTED: a static explanation */
+};
+
+struct policy_fs_plan {
+	struct policy_fs_item *v;
+	size_t n;
+};
+
+/* Compute the plan of p (valid while p lives); 0 or -ENOMEM. */
+int policy_fs_plan(const struct policy *p, struct policy_fs_plan **out);
+void policy_fs_plan_free(struct policy_fs_plan *fp);
+
 /* Names used in YAML and JSON. */
 const char *policy_decision_name(enum policy_decision d);
 const char *policy_file_op_name(enum policy_file_op op);

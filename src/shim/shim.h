@@ -42,4 +42,12 @@ struct json_object;
  */
 const char *shim_supervise(const struct shim_conf *c, struct json_object *plan,
 			   char *err, size_t errlen);
+/* The plan's exec deny list into paths (LANDLOCK_DENY_MAX); the count. */
+size_t shim_deny_list(struct json_object *plan, const char **paths);
+/*
+ * The second Landlock ruleset of the modes without user-notify: the exec
+ * deny list, the plan's file allowlist, TCP connect to no port when tcp.
+ * 0, or -errno (then the shell must not run).
+ */
+int shim_landlock_fs(struct json_object *plan, bool tcp);
 #endif

@@ -1,7 +1,8 @@
 /*
  * Putting the shell under supervision before it runs. Landlock first (the
  * exec deny list, signal and abstract-socket scopes), then the strongest
- * seccomp mode that works here:
+ * seccomp mode that works here (the weaker two add the policy's file
+ * allowlist as a second Landlock ruleset, shim_fs.c):
  *
  *   full    a user-notify filter whose listener goes to the daemon;
  *   ptrace  (user-notify taken, EBUSY) a plain filter and the daemon's
@@ -89,27 +90,17 @@ static int shim_full(struct shim_att *a)
 	return r;
 }
 
-/* The exec deny list and the scopes; TCP only to the gateway (no ports
- * yet) when no supervisor decides connects. 0 or -errno. */
-static int shim_landlock(json_object *plan, bool tcp)
+/* The exec deny list and the scopes; the Landlock ABI or -errno. */
+static int shim_landlock(json_object *plan)
 {
 	const char *paths[LANDLOCK_DENY_MAX];
-	json_object *deny = NULL;
 	struct landlock_rs *rs;
 	unsigned want = LANDLOCK_WANT_SCOPE_SIGNAL | LANDLOCK_WANT_SCOPE_UNIX;
-	size_t n = 0;
+	size_t n = shim_deny_list(plan, paths);
 	int abi, r;
 
-	if (json_object_object_get_ex(plan, "deny_exec", &deny))
-		n = json_object_array_length(deny);
-	if (n > LANDLOCK_DENY_MAX)
-		n = LANDLOCK_DENY_MAX;
-	for (size_t i = 0; i < n; i++)
-		paths[i] = json_object_get_string(json_object_array_get_idx(deny, i));
 	if (n)
 		want |= LANDLOCK_WANT_EXEC_DENY;
-	if (tcp)
-		want |= LANDLOCK_WANT_TCP_CONNECT;
 	rs = landlock_rs_new(want, &abi);
 	if (rs == NULL)
 		return -ENOMEM;
@@ -156,13 +147,16 @@ const char *shim_supervise(const struct shim_conf *c, json_object *plan,
 			 strerror(-a.sock));
 		return NULL;
 	}
-	ll = shim_landlock(plan, false);
+	ll = shim_landlock(plan);
 	r = full ? shim_full(&a) : -EBUSY;
+	/* No supervisor for opens and connects: the file allowlist, and TCP
+	 * only to the gateway (no ports yet); failing that, nothing runs. */
 	if (r == -EBUSY) {
-		if (ll >= 4 && shim_landlock(plan, true) < 0)
-			ll = -1;
-		r = shim_fallback(&a, full || strcmp(json_object_get_string(m),
-						     "ptrace") == 0);
+		a.mode = "landlock";
+		r = shim_landlock_fs(plan, ll >= 4);
+		if (r == 0)
+			r = shim_fallback(&a, full || strcmp(
+				json_object_get_string(m), "ptrace") == 0);
 	}
 	if (a.sock >= 0)
 		close(a.sock);

@@ -42,15 +42,15 @@ class Daemon:
         self.proc = None
         self.log = self.dir / "daemon.log"
 
-    def start(self, env=None, wrapper=None):
-        """wrapper: argv prefixed to the daemon's command (e.g. a helper
-        that holds a seccomp listener)."""
+    def start(self, env=None, wrapper=None, wrap=()):
+        """wrapper (or wrap): argv prefixed to the daemon's command (e.g. a
+        helper that holds a seccomp listener)."""
         full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                 "HOME": "/root", "SECRET_TOKEN": "s3cr3t-daemon-env"}
         full.update(env or {})
         t0 = time.monotonic()
         self.proc = subprocess.Popen(
-            list(wrapper or []) +
+            list(wrapper or wrap or []) +
             [str(build_dir() / "agentsh"), "server", "--config", str(self.config)],
             stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, env=full,
             start_new_session=True)

@@ -92,3 +92,71 @@ def test_detect_tells_the_truth_under_ebusy(agentsh_bin):
     held = notify_detail([str(build / "hold_listener"), agentsh_bin, "detect",
                           "--json"])
     assert "EBUSY" in held
+
+
+def _build():
+    import os
+    from conftest import TOP
+    return pathlib.Path(os.environ.get("AGENTSH_BUILD", str(TOP / "build")))
+
+
+def _detect(argv):
+    import subprocess
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_detect_selects_the_mode_here_and_under_ebusy(agentsh_bin, tmp_path):
+    """auto selects full where user-notify works, ptrace under a held
+    listener, and says what ptrace mode costs per domain."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("security:\n  mode: auto\n  minimum_mode: full\n")
+    here = _detect([agentsh_bin, "detect", "--json", "--config", str(cfg)])
+    assert here["modes"]["full"]["available"] is True
+    assert here["selected_mode"] == "full"
+    assert here["satisfies_minimum"] is True
+    assert here["config"] == {"file": str(cfg), "mode": "auto",
+                              "minimum_mode": "full"}
+    for dom in ("file", "command", "network", "env", "resource_limits",
+                "isolation"):
+        p = here["protection"][dom]
+        assert 0 <= p["score"] <= p["max_score"]
+        assert len(p["have"]) == p["score"]
+    assert here["protection"]["file"]["missing"] == []
+    assert "domains" in here and "resource_limits" in here  # kept fields
+
+    held = _detect([str(_build() / "hold_listener"), agentsh_bin, "detect",
+                    "--json", "--config", str(cfg)])
+    assert held["modes"]["full"]["available"] is False
+    assert "busy" in held["modes"]["full"]["why"]
+    assert held["modes"]["ptrace"]["available"] is True
+    assert held["selected_mode"] == "ptrace"
+    assert held["satisfies_minimum"] is False
+    f = held["protection"]["file"]
+    assert f["score"] < f["max_score"]
+    assert any("Landlock allowlists" in m["cost"] for m in f["missing"])
+    n = held["protection"]["network"]["missing"]
+    assert any("TCP ports" in m["cost"] for m in n)
+    # Without --config: the defaults (auto, no minimum).
+    dflt = _detect([str(_build() / "hold_listener"), agentsh_bin, "detect",
+                    "--json"])
+    assert dflt["config"]["file"] is None
+    assert dflt["config"]["minimum_mode"] == "none"
+    assert dflt["satisfies_minimum"] is True
+
+
+def test_daemon_refuses_to_run_below_minimum_mode(agentsh_bin, tmp_path):
+    import subprocess
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("security:\n  minimum_mode: full\n"
+                   f"server:\n  unix_socket:\n    path: {tmp_path}/s.sock\n"
+                   f"audit:\n  storage:\n    sqlite_path: {tmp_path}/e.db\n"
+                   f"sessions:\n  base_dir: {tmp_path}/sessions\n")
+    out = subprocess.run([str(_build() / "hold_listener"), agentsh_bin,
+                          "server", "--config", str(cfg)],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0
+    assert "security mode ptrace" in out.stderr
+    assert "below security.minimum_mode full" in out.stderr
+    assert not (tmp_path / "s.sock").exists()

@@ -443,3 +443,41 @@ def test_api_keys_over_tcp(tmp_path):
         assert post("operator-key-0123456789") == 201
     finally:
         d.stop()
+
+
+def test_fallback_mode_enforces_file_rules_with_landlock(tmp_path):
+    """user-notify taken (a listener held above both the daemon and the
+    shell): ptrace mode, and the default policy's file rules hold as a
+    Landlock allowlist; nested shims still reach the daemon."""
+    hold = str(BIN / "hold_listener")
+    d = Daemon(tmp_path)
+    d.start(wrap=[hold])
+    try:
+        r, etc = make_root(tmp_path, d, SHIM, AGENTSH)
+        ws = tmp_path / "ws"
+        ws.mkdir()
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/root", "TERM": "dumb"}
+
+        def sh(script):
+            return subprocess.run([hold] + bwrap_cmd(r, etc, tmp_path,
+                                  ["bash", "-c", script], cwd=ws),
+                                  capture_output=True, text=True, env=env,
+                                  timeout=60)
+        p = sh("echo made > f && cat f && head -c 9 /etc/hosts >/dev/null "
+               "&& bash -c 'echo nested' && echo ok")
+        assert p.returncode == 0, p.stderr
+        assert p.stdout == "made\nnested\nok\n"
+        assert (ws / "f").read_text() == "made\n"
+        for denied in ("cat /etc/shadow", "echo x > /root/agentsh-fb-test",
+                       "cat /etc/hostname", "ls /usr/bin"):
+            p = sh(denied)
+            assert p.returncode != 0 and "Permission denied" in p.stderr, \
+                (denied, p.stderr)
+        assert not pathlib.Path("/root/agentsh-fb-test").exists()
+        st, events = d.request(
+            "GET", "/api/v1/events/search?type=supervisor_attached")
+        assert st == 200, events
+        modes = {e["fields"]["mode"] for e in events}
+        assert modes == {"ptrace"}, events
+    finally:
+        d.stop()

@@ -1,11 +1,12 @@
 /*
- * landlock_rs_deny_exec: Landlock only grants, so denying execution of a
- * few files means granting execute on everything else. Starting at "/",
- * every entry of a directory on the way to a denied path gets its own rule,
- * except the denied paths and the directories leading to them, which are
- * walked in turn. Rules bind to inodes, so an entry that is the same inode
- * as a denied file (hard link, bind mount) or as a directory on the way
- * (bind mount) gets no rule either.
+ * landlock_rs_allow_except and landlock_rs_deny_exec: Landlock only grants,
+ * so denying a few paths inside a hierarchy means granting everything else
+ * there. Starting at the hierarchy, every entry of a directory on the way
+ * to a denied path gets its own rule, except the denied paths and the
+ * directories leading to them, which are walked in turn. Rules bind to
+ * inodes, so an entry that is the same inode as a denied path (hard link,
+ * bind mount) or as a directory on the way (bind mount) gets no rule
+ * either. The exec deny list is the hierarchy "/" with execute.
  */
 #include "landlock/landlock_int.h"
 
@@ -30,6 +31,8 @@ struct landlock_ino {
 /* The deny set: paths, and the inodes no rule may be put on. */
 struct landlock_deny {
 	struct landlock_rs *rs;
+	uint64_t access;      /* the rights granted around the denied paths */
+	char root[PATH_MAX];  /* the hierarchy, resolved */
 	char *paths[LANDLOCK_DENY_PATHS]; /* absolute, canonical directory */
 	size_t npaths;
 	struct landlock_ino ino[LANDLOCK_DENY_INODES]; /* files and ancestors */
@@ -178,8 +181,7 @@ static int landlock_deny_grant(struct landlock_deny *d, int dfd,
 	if (fstat(fd, &sb) < 0 || S_ISLNK(sb.st_mode) ||
 	    landlock_deny_has_ino(d, &sb))
 		goto out;
-	r = landlock_rs_add_fd(d->rs, fd, S_ISDIR(sb.st_mode),
-			       LANDLOCK_ACCESS_FS_EXECUTE);
+	r = landlock_rs_add_fd(d->rs, fd, S_ISDIR(sb.st_mode), d->access);
 	if (r == -EBADFD)
 		r = 0; /* an internal filesystem Landlock cannot name */
 out:
@@ -228,24 +230,44 @@ static int landlock_deny_walk(struct landlock_deny *d, int fd,
 	return r;
 }
 
-/* Walk "/" with every denied path; 0 or -errno. */
+/* How path relates to the hierarchy root: 1 it is root or above it, 2 it
+ * lies beneath it, 0 apart. */
+static int landlock_rel(const char *path, const char *root)
+{
+	size_t pl = strlen(path), rl = strlen(root);
+
+	if (strcmp(root, "/") == 0)
+		return strcmp(path, "/") == 0 ? 1 : 2;
+	if (pl <= rl)
+		return strncmp(root, path, pl) == 0 &&
+		       (pl == rl || root[pl] == '/' || pl == 1) ? 1 : 0;
+	return strncmp(path, root, rl) == 0 && path[rl] == '/' ? 2 : 0;
+}
+
+/* Grant beneath the root except the denied paths; 0 or -errno. */
 static int landlock_deny_root(struct landlock_deny *d)
 {
 	const char *sfx[LANDLOCK_DENY_PATHS];
+	size_t ns = 0, rl = strlen(d->root);
 	int fd;
 
-	if (d->npaths == 0) /* nothing to deny: one rule on "/" */
-		return landlock_rs_add_path(d->rs, "/",
-					    LANDLOCK_ACCESS_FS_EXECUTE);
 	for (size_t i = 0; i < d->npaths; i++) {
-		if (strcmp(d->paths[i], "/") == 0)
-			return 0; /* "/" itself denied: nothing executes */
-		sfx[i] = d->paths[i] + 1;
+		switch (landlock_rel(d->paths[i], d->root)) {
+		case 1:
+			return 0; /* the hierarchy itself is denied */
+		case 2:
+			sfx[ns++] = d->paths[i] + (rl == 1 ? 1 : rl + 1);
+			break;
+		default:
+			break;
+		}
 	}
-	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ns == 0) /* nothing denied inside: one rule */
+		return landlock_rs_add_path(d->rs, d->root, d->access);
+	fd = open(d->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	return landlock_deny_walk(d, fd, sfx, d->npaths, 0);
+	return landlock_deny_walk(d, fd, sfx, ns, 0);
 }
 
 /* Whether a landlock_deny_path error skips that path rather than fail. */
@@ -254,30 +276,25 @@ static bool landlock_deny_skippable(int err)
 	return err != -E2BIG && err != -ENOMEM;
 }
 
-int landlock_rs_deny_exec(struct landlock_rs *rs, const char *const *paths,
-			  size_t n, landlock_skip_fn skip, void *arg)
+/*
+ * Grant access beneath root (resolved) except the paths denied; the number
+ * of denied paths skipped, or -errno.
+ */
+static int landlock_except(struct landlock_rs *rs, const char *root,
+			   uint64_t access, const char *const *paths, size_t n,
+			   landlock_skip_fn skip, void *arg)
 {
-	struct landlock_deny *d = NULL;
+	struct landlock_deny *d = calloc(1, sizeof(*d));
 	int r = 0, skipped = 0;
 
-	if (rs->exec_done || !(rs->st.want & LANDLOCK_WANT_EXEC_DENY)) {
-		r = rs->exec_done ? -EALREADY : -EINVAL;
-		goto out;
-	}
-	if (n > LANDLOCK_DENY_MAX) {
-		r = -E2BIG;
-		goto out;
-	}
-	/* From here on apply must not add its own "/" rule: fail closed. */
-	rs->exec_done = true;
-	if (!(rs->st.fs & LANDLOCK_ACCESS_FS_EXECUTE) || rs->fd < 0)
-		goto out; /* inert: nothing to split */
-	d = calloc(1, sizeof(*d));
-	if (d == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
+	if (d == NULL)
+		return -ENOMEM;
 	d->rs = rs;
+	d->access = access;
+	if (realpath(root, d->root) == NULL) {
+		r = -errno;
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		r = landlock_deny_path(d, paths[i]);
 		if (r < 0 && !landlock_deny_skippable(r))
@@ -292,10 +309,54 @@ int landlock_rs_deny_exec(struct landlock_rs *rs, const char *const *paths,
 	if (r == 0)
 		r = skipped;
 out:
-	if (d != NULL) {
-		for (size_t i = 0; i < d->npaths; i++)
-			free(d->paths[i]);
-		free(d);
+	for (size_t i = 0; i < d->npaths; i++)
+		free(d->paths[i]);
+	free(d);
+	return r;
+}
+
+int landlock_rs_deny_exec(struct landlock_rs *rs, const char *const *paths,
+			  size_t n, landlock_skip_fn skip, void *arg)
+{
+	int r = 0;
+
+	if (rs->exec_done || !(rs->st.want & LANDLOCK_WANT_EXEC_DENY)) {
+		r = rs->exec_done ? -EALREADY : -EINVAL;
+		goto out;
 	}
+	if (n > LANDLOCK_DENY_MAX) {
+		r = -E2BIG;
+		goto out;
+	}
+	/* From here on apply must not add its own "/" rule: fail closed. */
+	rs->exec_done = true;
+	if (!(rs->st.fs & LANDLOCK_ACCESS_FS_EXECUTE) || rs->fd < 0)
+		goto out; /* inert: nothing to split */
+	r = landlock_except(rs, "/", LANDLOCK_ACCESS_FS_EXECUTE, paths, n,
+			    skip, arg);
+out:
+	return r;
+}
+
+int landlock_rs_allow_except(struct landlock_rs *rs, const char *root,
+			     unsigned access, const char *const *denied,
+			     size_t n, landlock_skip_fn skip, void *arg)
+{
+	uint64_t fs = 0;
+	int r = landlock_rs_fs_access(rs, access, &fs);
+
+	if (r < 0 || fs == 0 || rs->fd < 0)
+		goto out;
+	if (n > LANDLOCK_DENY_MAX || root[0] != '/') {
+		r = n > LANDLOCK_DENY_MAX ? -E2BIG : -EINVAL;
+		goto out;
+	}
+	r = landlock_except(rs, root, fs, denied, n, skip, arg);
+	if (r < 0 && landlock_skippable(r)) {
+		if (skip != NULL)
+			skip(arg, root, r);
+		r = 1;
+	}
+out:
 	return r;
 }
