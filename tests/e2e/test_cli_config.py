@@ -2,9 +2,13 @@
 import json
 import pathlib
 
+# Not imported from conftest: pytest may have another conftest module
+# loaded under that name when tests/security runs in the same session.
+TOP = pathlib.Path(__file__).resolve().parents[2]
+COMPAT = TOP / "tests" / "data" / "compat"
+
 
 def test_compat_configs_load_with_located_warnings(run):
-    from conftest import COMPAT
     for ver in ("daytona-v0.7.2", "daytona-v0.7.10"):
         cfg = COMPAT / ver / "config.yaml"
         proc = run("config", "check", cfg)
@@ -59,7 +63,6 @@ def test_policy_test_uses_config(run, tmp_path, v0710):
 
 def test_policy_md_lists_the_real_defaults(run, tmp_path):
     """docs/POLICY.md §2.4 must stay what `config show` prints."""
-    from conftest import TOP
     empty = tmp_path / "empty.yaml"
     empty.write_text("")
     proc = run("config", "show", empty, env={"AGENTSH_DATA_DIR": ""})
@@ -76,7 +79,6 @@ def test_detect_tells_the_truth_under_ebusy(agentsh_bin):
     does), user-notify is reported unavailable with EBUSY."""
     import os
     import subprocess
-    from conftest import TOP
     build = pathlib.Path(os.environ.get("AGENTSH_BUILD", str(TOP / "build")))
 
     def notify_detail(argv):
@@ -96,7 +98,6 @@ def test_detect_tells_the_truth_under_ebusy(agentsh_bin):
 
 def _build():
     import os
-    from conftest import TOP
     return pathlib.Path(os.environ.get("AGENTSH_BUILD", str(TOP / "build")))
 
 

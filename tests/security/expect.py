@@ -13,8 +13,8 @@ import pytest
 
 MODES = ("full", "nonotify")
 
-FILES = ("file_rules are not enforced without user-notify (no Landlock file "
-         "allowlist is applied)")
+LANDLOCK_FS = ("refused by the Landlock file allowlist built from the policy "
+               "(no supervisor sees the open, so nothing is recorded)")
 
 # id: (catalogue ref, title, {mode: outcome}, {mode: reason when not audited})
 TABLE = {
@@ -31,16 +31,15 @@ TABLE = {
     "bash_env": ("D2.22", "`BASH_ENV` sourcing a script that runs a denied binary",
                  {"full": "audited", "nonotify": "audited"}, {}),
     "ld_preload": ("D5.44", "`LD_PRELOAD` into an allowed binary",
-                   {"full": "audited", "nonotify": "open"},
-                   {"nonotify": FILES + ": the preloaded code reads the secret "
-                                "(its exec of the denied binary is refused)"}),
+                   {"full": "audited", "nonotify": "audited"},
+                   {"nonotify": "the exec is refused and recorded; " + LANDLOCK_FS}),
     "symlink_alias": ("D1.2/D4.32", "Symlink to a denied file or binary",
-                      {"full": "audited", "nonotify": "open"},
-                      {"nonotify": FILES + " (the exec through the link is refused)"}),
+                      {"full": "audited", "nonotify": "audited"},
+        {"nonotify": "the exec is refused and recorded; " + LANDLOCK_FS}),
     "proc_root_alias": ("D1.1/D4.38", "`/proc/self/root`, `/proc/self/fd/N` aliases of a "
                         "denied file or binary",
-                        {"full": "audited", "nonotify": "open"},
-                        {"nonotify": FILES}),
+                        {"full": "audited", "nonotify": "audited"},
+        {"nonotify": "the exec is refused and recorded; " + LANDLOCK_FS}),
     "copy_binary": ("D1.3", "Copy of a denied binary under another name",
                     {"full": "open", "nonotify": "open"},
                     {"full": "command rules match names and paths, not contents",
@@ -51,7 +50,9 @@ TABLE = {
                      "or `/dev/fd/N` (binary denied by an args rule)",
                      {"full": "audited", "nonotify": "audited"}, {}),
     "open_path_race": ("D3.26", "Two threads racing the path buffer of `open`",
-                       {"full": "audited", "nonotify": "open"}, {"nonotify": FILES}),
+                       {"full": "audited", "nonotify": "silent"},
+                       {"nonotify": LANDLOCK_FS + "; Landlock checks the path the "
+                                    "kernel resolves, so a race gains nothing"}),
     "exec_path_race": ("D3.26", "Two threads racing the path buffer of `execve` "
                        "(binary denied by an args rule, so not in Landlock's list)",
                        {"full": "audited", "nonotify": "open"},
@@ -90,7 +91,18 @@ TABLE = {
                    "nonotify": "refused in the kernel by the seccomp filter"}),
     "soft_delete": ("undo", "`rm` of a workspace file is soft-deleted and restored byte-identical",
                     {"full": "audited", "nonotify": "open"},
-                    {"nonotify": "no supervisor sees unlink: the file is really deleted"}),
+                    {"nonotify": "no supervisor sees unlink: Landlock can allow or "
+                                 "refuse a delete, not divert it; the file is "
+                                 "really deleted"}),
+}
+
+
+# Techniques whose exec part is recorded while their file part is refused
+# by Landlock without a record (no supervisor sees the open).
+FILE_EVENTS = {
+    ("ld_preload", "nonotify"): "silent",
+    ("symlink_alias", "nonotify"): "silent",
+    ("proc_root_alias", "nonotify"): "silent",
 }
 
 

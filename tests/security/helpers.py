@@ -18,11 +18,15 @@ def is_exec_deny(e, op="supervisor_exec"):
 
 def check_audit(sb, tech, etype, pred, what):
     """Audited techniques must have an event matching pred; silent ones
-    must not (so that the table stays true when that changes)."""
-    evs = sb.events(etype, wait=3.0 if expect.audited(tech, sb.mode) else 0.5)
+    must not (so that the table stays true when that changes). File
+    events may have their own outcome (expect.FILE_EVENTS)."""
+    out = expect.outcome(tech, sb.mode)
+    if etype == "file":
+        out = expect.FILE_EVENTS.get((tech, sb.mode), out)
+    evs = sb.events(etype, wait=3.0 if out == "audited" else 0.5)
     hit = [e for e in evs if pred(e)]
-    if expect.audited(tech, sb.mode):
+    if out == "audited":
         assert hit, f"no {etype} event for {what}; events: {evs}"
-    elif expect.outcome(tech, sb.mode) == "silent":
+    elif out == "silent":
         assert not hit, f"{tech} is audited now: update expect.py: {hit}"
     return hit
