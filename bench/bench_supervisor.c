@@ -7,6 +7,8 @@
  *   bench_supervisor [N]
  */
 #include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -97,59 +99,84 @@ static int bench_take(int sock, pid_t pid)
 	return write(sock, &go, 1) == 1 ? fd : -1;
 }
 
-/* Serve until the child reports; spin_us > 0: poll that long before
- * sleeping again (a daemon that expects the next call soon). */
-static int bench_serve(int lfd, int sock, double *res)
+/* Serve until the child reports. blocking: wait in RECV as the daemon's
+ * listener threads do; else poll first, as an event loop would. */
+static int bench_serve(int lfd, int sock, bool blocking, double *res)
 {
 	struct pollfd p[2] = {{lfd, POLLIN, 0}, {sock, POLLIN, 0}};
 
-	int spin = getenv("SPIN") ? 1 : 0, blk = getenv("BLOCK") ? 1 : 0;
-	if (getenv("SYNC"))
-		fprintf(stderr, "sync: %d\n", sup_listener_fast(lfd));
+	fcntl(sock, F_SETFL, O_NONBLOCK);
 	for (;;) {
-		if (poll(p, 2, spin ? 0 : -1) < 0 && errno != EINTR)
-			return -1;
-		if (p[1].revents & POLLIN)
-			return read(sock, res, 2 * sizeof(*res)) ==
-				       (ssize_t)(2 * sizeof(*res)) ? 0 : -1;
-		if (blk) {
-			fcntl(sock, F_SETFL, O_NONBLOCK);
-			for (;;) {
-				if (read(sock, res, 2 * sizeof(*res)) > 0)
-					return 0;
-				sup_handle_wait(lfd, &bench_ops, NULL);
-			}
+		if (read(sock, res, 2 * sizeof(*res)) == (ssize_t)(2 * sizeof(*res)))
+			return 0;
+		if (blocking) {
+			sup_handle_wait(lfd, &bench_ops, NULL);
+			continue;
 		}
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return -1;
 		while (sup_handle(lfd, &bench_ops, NULL) == 0)
 			;
 	}
 }
 
+/* One supervised run; res[0] opens, res[1] stats (us per call). */
+static int bench_run(int n, bool blocking, int cpu, double *res)
+{
+	cpu_set_t set;
+	int sv[2], lfd, st;
+	pid_t pid;
+
+	if (cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set); /* the child inherits */
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0)
+		bench_child(sv[1], n);
+	lfd = bench_take(sv[0], pid);
+	st = lfd < 0 ? -1 : bench_serve(lfd, sv[0], blocking, res);
+	waitpid(pid, NULL, 0);
+	close(sv[0]);
+	close(sv[1]);
+	if (lfd >= 0)
+		close(lfd);
+	if (cpu >= 0) {
+		for (int i = 0; i < CPU_SETSIZE; i++)
+			CPU_SET(i, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
+	return st;
+}
+
 int main(int argc, char **argv)
 {
+	static const char *const names[] = {
+		"served like the daemon (a thread waiting in RECV)",
+		"served by an event loop (poll, then RECV)",
+		"like the daemon, both pinned to one CPU (no cross-CPU wake-ups)",
+	};
 	int n = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 20000;
-	int sv[2], lfd, st;
 	double res[2], base_open, base_stat;
-	pid_t pid;
 
 	if (n <= 0)
 		n = 20000;
 	base_open = bench_loop(n, 0);
 	base_stat = bench_loop(n, 1);
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
-		return 1;
-	pid = fork();
-	if (pid == 0)
-		bench_child(sv[1], n);
-	lfd = bench_take(sv[0], pid);
-	if (lfd < 0 || bench_serve(lfd, sv[0], res) < 0)
-		return 1;
-	waitpid(pid, &st, 0);
-	printf("supervised open (decided, emulated, fd injected): %.1f us vs "
-	       "%.2f us unsupervised | ratio %.1fx | cost per intercepted "
-	       "call %.1f us\n", res[0], base_open, res[0] / base_open,
-	       res[0] - base_open);
-	printf("stat under the filter (not intercepted): %.2f us vs %.2f us "
-	       "| ratio %.2fx\n", res[1], base_stat, res[1] / base_stat);
+	for (int v = 0; v < 3; v++) {
+		if (bench_run(n, v != 1, v == 2 ? 0 : -1, res) < 0)
+			return 1;
+		printf("supervised open (decided, emulated, fd injected), %s: "
+		       "%.1f us vs %.2f us unsupervised | ratio %.1fx | cost per "
+		       "intercepted call %.1f us\n", names[v], res[0], base_open,
+		       res[0] / base_open, res[0] - base_open);
+		if (v == 0)
+			printf("stat under the filter (not intercepted): %.2f us vs "
+			       "%.2f us | ratio %.2fx\n", res[1], base_stat,
+			       res[1] / base_stat);
+	}
 	return 0;
 }
