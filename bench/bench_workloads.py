@@ -296,6 +296,9 @@ def main():
     ap.add_argument("--policy", type=pathlib.Path, default=None,
                     help="session policy used verbatim (default: the shipped "
                     "default.yaml without its CPU quota)")
+    ap.add_argument("--fast-reads", action="store_true",
+                    help="sandbox.seccomp.file_monitor.write_only_opens: "
+                    "read-only opens decided by Landlock in the kernel")
     args = ap.parse_args()
     build = pathlib.Path(args.build).resolve()
     os.environ["AGENTSH_BUILD"] = str(build)
@@ -304,6 +307,12 @@ def main():
     rounds = args.rounds or (1 if args.quick else 15)
     with tempfile.TemporaryDirectory(prefix="agentsh-wl-") as tmp:
         d = Daemon(tmp, policy_text=policy_text(args.policy))
+        if args.fast_reads:
+            d.config.write_text(d.config.read_text().replace(
+                "sandbox:\n", "sandbox:\n  seccomp:\n    file_monitor:\n"
+                "      write_only_opens: true\n", 1))
+            print("config: sandbox.seccomp.file_monitor.write_only_opens: true "
+                  "(read-only opens left to Landlock)")
         d.start()
         try:
             b = Bench(build, tmp, d)

@@ -93,6 +93,10 @@ json_object *attach_plan(struct daemon *d, const struct session *s,
 				       config_security_mode_name(m)));
 	json_object_object_add(o, "deny_exec", attach_deny_exec(s));
 	json_object_object_add(o, "fs", attach_fs(d, s, pid, shell));
+	/* sandbox.seccomp.file_monitor.write_only_opens: read-only opens are
+	 * left to the kernel and Landlock's allowlist (docs/SECURITY.md). */
+	json_object_object_add(o, "fast_reads", json_object_new_boolean(
+		d->cfg->sandbox.seccomp.file_monitor.write_only_opens));
 	return o;
 }
 

@@ -65,8 +65,9 @@ static void *shim_sender(void *arg)
 }
 
 /* Install the user-notify filter and hand its listener over; 0, -EBUSY
- * (taken: fall back) or another -errno / HTTP status (fatal). */
-static int shim_full(struct shim_att *a)
+ * (taken: fall back) or another -errno / HTTP status (fatal). fast_reads:
+ * read-only opens stay in the kernel (Landlock's allowlist decides). */
+static int shim_full(struct shim_att *a, bool fast_reads)
 {
 	struct sup_filter f;
 	pthread_t th;
@@ -75,7 +76,7 @@ static int shim_full(struct shim_att *a)
 
 	if (pipe(a->go) < 0 || pthread_create(&th, NULL, shim_sender, a) != 0)
 		return -errno;
-	r = sup_filter_build(&f);
+	r = fast_reads ? sup_filter_build_fast_reads(&f) : sup_filter_build(&f);
 	a->lfd = r < 0 ? r : sup_install(&f.prog);
 	r = a->lfd < 0 ? a->lfd : 0;
 	if (r == 0 && write(a->go[1], &go, 1) != 1)
@@ -135,8 +136,8 @@ const char *shim_supervise(const struct shim_conf *c, json_object *plan,
 			   char *err, size_t errlen)
 {
 	struct shim_att a = {.lfd = -1, .mode = "full"};
-	json_object *m;
-	bool full;
+	json_object *m, *m2;
+	bool full, fast;
 	int r, ll;
 
 	full = json_object_object_get_ex(plan, "mode", &m) &&
@@ -148,7 +149,13 @@ const char *shim_supervise(const struct shim_conf *c, json_object *plan,
 		return NULL;
 	}
 	ll = shim_landlock(plan);
-	r = full ? shim_full(&a) : -EBUSY;
+	fast = full && json_object_object_get_ex(plan, "fast_reads", &m2) &&
+	       json_object_get_boolean(m2);
+	/* Fast reads need the file allowlist before any read passes. */
+	r = fast ? shim_landlock_fs(plan, false) : 0;
+	if (r == 0)
+		r = full ? shim_full(&a, fast) : -EBUSY;
+
 	/* No supervisor for opens and connects: the file allowlist, and TCP
 	 * only to the gateway (no ports yet); failing that, nothing runs. */
 	if (r == -EBUSY) {

@@ -1,5 +1,6 @@
 /* The supervisor's BPF program and its installation. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
@@ -83,7 +84,8 @@ static void sup_put_match(struct sup_emit *e, unsigned int k, unsigned int ret)
 	sup_put_ret(e, ret);
 }
 
-static int sup_filter_build_mode(struct sup_filter *f, bool notify);
+static int sup_filter_build_mode(struct sup_filter *f, bool notify,
+				 bool fast_reads);
 
 #define SUP_ARG_LO(i) (offsetof(struct seccomp_data, args[i]))
 #define SUP_ARG_HI(i) (offsetof(struct seccomp_data, args[i]) + 4)
@@ -199,15 +201,48 @@ static void sup_body_personality(struct sup_emit *e)
 
 int sup_filter_build(struct sup_filter *f)
 {
-	return sup_filter_build_mode(f, true);
+	return sup_filter_build_mode(f, true, false);
+}
+
+int sup_filter_build_fast_reads(struct sup_filter *f)
+{
+	return sup_filter_build_mode(f, true, true);
 }
 
 int sup_filter_build_plain(struct sup_filter *f)
 {
-	return sup_filter_build_mode(f, false);
+	return sup_filter_build_mode(f, false, false);
 }
 
-static int sup_filter_build_mode(struct sup_filter *f, bool notify)
+/* Flags of an open that only reads: no write access, create, truncate or
+ * temporary file. */
+#define SUP_OPEN_WRITING (O_ACCMODE | O_CREAT | O_TRUNC | __O_TMPFILE)
+
+/* Read-only open()/openat(): allowed here (Landlock decides them); others
+ * go to the supervisor. flags is argument arg. */
+static void sup_body_open_fast(struct sup_emit *e, unsigned int arg)
+{
+	sup_put_ld(e, SUP_ARG_LO(arg));
+	sup_put(e, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K,
+						 SUP_OPEN_WRITING));
+	sup_put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0,
+						 0, 1));
+	sup_put_ret(e, SECCOMP_RET_ALLOW);
+	sup_put_ret(e, SECCOMP_RET_USER_NOTIF);
+}
+
+static void sup_body_open_fast1(struct sup_emit *e)
+{
+	sup_body_open_fast(e, 1);
+}
+
+static void sup_body_openat_fast(struct sup_emit *e)
+{
+	sup_body_open_fast(e, 2);
+}
+
+static int sup_filter_build_mode(struct sup_filter *f, bool notify,
+				 bool fast_reads)
 {
 	struct sup_emit e = {f->insn, 0, SUP_FILTER_MAX};
 	unsigned int eperm = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
@@ -224,6 +259,10 @@ static int sup_filter_build_mode(struct sup_filter *f, bool notify)
 	sup_put_ret(&e, SECCOMP_RET_KILL_PROCESS);
 	for (i = 0; i < SUP_NELEM(sup_denied); i++)
 		sup_put_match(&e, sup_denied[i], eperm);
+	if (fast_reads) {
+		sup_put_nr_block(&e, __NR_open, sup_body_open_fast1);
+		sup_put_nr_block(&e, __NR_openat, sup_body_openat_fast);
+	}
 	for (i = 0; notify && i < SUP_NELEM(sup_notified); i++)
 		sup_put_match(&e, sup_notified[i], SECCOMP_RET_USER_NOTIF);
 	sup_put_nr_block(&e, __NR_socket, notify ? sup_body_socket :

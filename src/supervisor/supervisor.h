@@ -111,6 +111,9 @@ struct sup_ops {
 
 /* Fill f (and f->prog) with the filter; 0 or -ENOSPC. */
 int sup_filter_build(struct sup_filter *f);
+/* The same, but read-only open()/openat() pass in the kernel: for a
+ * process whose reads a Landlock allowlist governs. */
+int sup_filter_build_fast_reads(struct sup_filter *f);
 /* The same without user notification (no listener): the in-kernel part
  * only, for the modes used when user-notify is unavailable. */
 int sup_filter_build_plain(struct sup_filter *f);

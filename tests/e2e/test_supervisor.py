@@ -3,6 +3,7 @@ at every depth, soft-delete and restore, the exec API, and what happens
 when the daemon dies. The technique-by-technique suite is
 tests/security/."""
 import os
+import pathlib
 import signal
 import subprocess
 import time
@@ -151,4 +152,38 @@ def test_signal_rules(tmp_path):
         assert "keep-children-alive" in rules and "default-deny-signals" in rules
     finally:
         outside.kill()
+        d.stop()
+
+
+def test_fast_reads_mode(tmp_path):
+    """sandbox.seccomp.file_monitor.write_only_opens: read-only opens are left
+    to the kernel, where the policy's Landlock allowlist decides them; the
+    rest is still decided by the supervisor."""
+    d = Daemon(tmp_path)
+    d.config.write_text(d.config.read_text().replace(
+        "sandbox:\n", "sandbox:\n  seccomp:\n    file_monitor:\n"
+        "      write_only_opens: true\n", 1))
+    d.start()
+    try:
+        root, etc = make_root(tmp_path, d, SHIM, AGENTSH)
+        ws = tmp_path / "ws"
+        ws.mkdir()
+        (ws / "in.txt").write_text("readable\n")
+        script = ("cat in.txt; cat /etc/shadow || echo shadow-refused; "
+                  "echo out > out.txt && cat out.txt; "
+                  "echo x > /etc/agentsh-test-canary || echo write-refused")
+        p = subprocess.run(bwrap_cmd(root, etc, tmp_path, ["bash", "-c", script],
+                                     cwd=ws),
+                           capture_output=True, text=True, env=ENV, timeout=30)
+        assert p.stdout.split() == ["readable", "shadow-refused", "out",
+                                    "write-refused"], p
+        assert not pathlib.Path("/etc/agentsh-test-canary").exists()
+        # The refused write was decided (and recorded) by the supervisor; the
+        # refused read by Landlock (no event).
+        files = events(d, "file")
+        assert any(e.get("path") == "/etc/agentsh-test-canary" for e in files)
+        assert not any(e.get("path") == "/etc/shadow" for e in files)
+        plan_modes = [e["fields"]["mode"] for e in events(d, "supervisor_attached")]
+        assert plan_modes == ["full"]
+    finally:
         d.stop()
