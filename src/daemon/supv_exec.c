@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit/audit.h"
@@ -101,6 +102,30 @@ static int supv_record(struct supv_listener *l, pid_t pid, int depth)
 	return 0;
 }
 
+/* Where `agentsh shim install-shell` puts the real shells. */
+static const char *const supv_real_shells[] = {
+	"/usr/bin/bash.real", "/usr/bin/sh.real", "/bin/bash.real",
+	"/bin/sh.real", NULL,
+};
+
+/* Is the file r names one of the installed real shells (seen from the
+ * target's root)? The shim finds its real shell next to its argv[0],
+ * which the caller chooses, so the name alone proves nothing. */
+static bool supv_is_real_shell(pid_t pid, const struct sup_exec_req *r)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	for (size_t i = 0; supv_real_shells[i]; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid,
+			 supv_real_shells[i]);
+		if (stat(path, &st) == 0 && (uint64_t)st.st_dev == r->dev &&
+		    (uint64_t)st.st_ino == r->ino)
+			return true;
+	}
+	return false;
+}
+
 /* The shim (trusted code) exec'ing the real shell it was put in front of. */
 static bool supv_shim_handoff(struct supv_listener *l, pid_t pid,
 			      const struct sup_exec_req *r)
@@ -117,7 +142,7 @@ static bool supv_shim_handoff(struct supv_listener *l, pid_t pid,
 	if (n <= 0)
 		return false;
 	exe[n] = '\0';
-	return strcmp(exe, l->shim_exe) == 0;
+	return strcmp(exe, l->shim_exe) == 0 && supv_is_real_shell(pid, r);
 }
 
 /* The supervisor's own refusals (no policy rule): recorded here. */

@@ -187,3 +187,19 @@ def test_fast_reads_mode(tmp_path):
         assert plan_modes == ["full"]
     finally:
         d.stop()
+
+
+def test_shim_handoff_only_to_installed_real_shells(gw):
+    """The shim looks for NAME.real next to its argv[0], which the caller
+    picks: a planted bash.real elsewhere is judged by the policy like any
+    program (here: the denied unshare), not waved through as the shell."""
+    d, sh, ws = gw
+    evil = ws / "evil"
+    evil.mkdir()
+    (evil / "bash.real").symlink_to("/usr/bin/unshare")
+    p = sh(f"(exec -a {evil}/bash /usr/bin/bash -c 'echo inner'); echo rc=$?")
+    assert "denied by rule block-shell-escape" in p.stderr, p
+    ev = [e for e in events(d, "command_policy")
+          if e.get("operation") == "supervisor_exec"
+          and e["policy"]["effective_decision"] == "deny"]
+    assert any(e["path"].endswith("/unshare") for e in ev)
