@@ -101,6 +101,8 @@ int supv_expect_exec(struct supv_listener *l, pid_t pid,
 		     const struct sup_exec_req *r);
 
 /* Shared by the hook files. */
+/* Is dev/ino one of the installed real shells, seen from pid's root? */
+bool supv_is_real_shell(pid_t pid, uint64_t dev, uint64_t ino);
 struct session *supv_session(struct supv_listener *l);
 /* Write "agentsh: ..." to the process's stderr (best effort). */
 void supv_tell(pid_t pid, const char *line);

@@ -111,7 +111,7 @@ static const char *const supv_real_shells[] = {
 /* Is the file r names one of the installed real shells (seen from the
  * target's root)? The shim finds its real shell next to its argv[0],
  * which the caller chooses, so the name alone proves nothing. */
-static bool supv_is_real_shell(pid_t pid, const struct sup_exec_req *r)
+bool supv_is_real_shell(pid_t pid, uint64_t dev, uint64_t ino)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -119,8 +119,8 @@ static bool supv_is_real_shell(pid_t pid, const struct sup_exec_req *r)
 	for (size_t i = 0; supv_real_shells[i]; i++) {
 		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid,
 			 supv_real_shells[i]);
-		if (stat(path, &st) == 0 && (uint64_t)st.st_dev == r->dev &&
-		    (uint64_t)st.st_ino == r->ino)
+		if (stat(path, &st) == 0 && (uint64_t)st.st_dev == dev &&
+		    (uint64_t)st.st_ino == ino)
 			return true;
 	}
 	return false;
@@ -142,7 +142,7 @@ static bool supv_shim_handoff(struct supv_listener *l, pid_t pid,
 	if (n <= 0)
 		return false;
 	exe[n] = '\0';
-	return strcmp(exe, l->shim_exe) == 0 && supv_is_real_shell(pid, r);
+	return strcmp(exe, l->shim_exe) == 0 && supv_is_real_shell(pid, r->dev, r->ino);
 }
 
 /* The supervisor's own refusals (no policy rule): recorded here. */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -115,6 +116,18 @@ static void supv_pt_resolve(pid_t pid, const char *abs, char *out, size_t n)
 		str_lcpy(out, abs, n);
 }
 
+/* The root's first exec is the shim's hand-over: only to a real shell. */
+static bool supv_pt_real_shell(const struct ptracer_exec *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/root%s", (int)e->pid, e->abs);
+	return stat(path, &st) == 0 &&
+	       supv_is_real_shell(e->pid, (uint64_t)st.st_dev,
+				  (uint64_t)st.st_ino);
+}
+
 static bool supv_pt_check(struct supv_pt *pt, const struct policy *p,
 			  const char *path, const struct ptracer_exec *e,
 			  int depth, struct policy_verdict *v)
@@ -169,7 +182,8 @@ static bool supv_pt_decide(struct supv_pt *pt, struct supv_pt_entry *en,
 
 	b = b ? b + 1 : e->abs;
 	bl = strlen(b);
-	if (e->depth == 0 && bl > 5 && strcmp(b + bl - 5, ".real") == 0)
+	if (e->depth == 0 && bl > 5 && strcmp(b + bl - 5, ".real") == 0 &&
+	    supv_pt_real_shell(e))
 		return true;
 	if (e->unlinked || e->argv_truncated ||
 	    !supv_pt_real(e->pid, e->abs, real, sizeof(real))) {
