@@ -48,6 +48,12 @@ int dns_msg_parse(const uint8_t *wire, size_t len, struct dns_query *q);
  */
 int dns_msg_error(const uint8_t *wire, size_t len, unsigned rcode,
 		  uint8_t *out, size_t cap);
+/*
+ * Only letters, digits, '-', '_' and dots between labels? Names with other
+ * bytes (ldns writes them as \. or \DDD) are refused: a label holding a
+ * dot would read as a name under an allowed domain while it is not.
+ */
+bool dns_name_plain(const char *name);
 /* Is wire a response with id whose single question is q's? */
 bool dns_msg_answers(const uint8_t *wire, size_t len, uint16_t id,
 		     const struct dns_query *q);

@@ -130,3 +130,14 @@ out:
 	ldns_pkt_free(pkt);
 	return ok;
 }
+
+bool dns_name_plain(const char *name)
+{
+	if (strcmp(name, ".") == 0)
+		return true;
+	for (const char *c = name; *c; c++)
+		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) &&
+		    *c != '-' && *c != '_' && *c != '.')
+			return false;
+	return name[0] != '.';
+}

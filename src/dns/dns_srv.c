@@ -55,7 +55,12 @@ void dns_handle(struct dns *s, const uint8_t *wire, size_t len,
 		return;
 	}
 	memset(&v, 0, sizeof(v));
-	s->ops.decide(s->arg, &q, &v);
+	if (dns_name_plain(q.name)) {
+		s->ops.decide(s->arg, &q, &v);
+	} else {
+		v.decision = "deny";
+		v.rule = "invalid-dns-name";
+	}
 	if (s->ops.event(s->arg, &q, &v, c ? "tcp" : "udp") < 0)
 		v.allow = false; /* unrecorded: not allowed */
 	if (!v.allow) {

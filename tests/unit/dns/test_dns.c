@@ -291,6 +291,27 @@ static void t_denied(struct tctx *t, bool tcp)
 	assert_string_equal(t->ev[0].name, "c2vjcmv0.evil.example");
 }
 
+/* A label holding a dot reads like a name under allowed.test: refused,
+ * recorded, and not forwarded. */
+static void test_escaped_dot(void **state)
+{
+	struct tctx *t = *state;
+	ldns_pkt *p;
+
+	assert_int_equal(t_start(t), 0);
+	p = t_ask(t, "secret\\.allowed.test", false);
+	assert_non_null(p);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED);
+	ldns_pkt_free(p);
+	assert_int_equal(t->up.nlog, 0);
+	assert_int_equal(t->nev, 1);
+	assert_false(t->ev[0].allow);
+	assert_false(dns_name_plain("a\\.b"));
+	assert_false(dns_name_plain("a b.c"));
+	assert_true(dns_name_plain("a-b_c.d0"));
+	assert_true(dns_name_plain("."));
+}
+
 static void test_udp_allowed(void **state) { t_allowed(*state, false); }
 static void test_tcp_allowed(void **state) { t_allowed(*state, true); }
 static void test_udp_denied(void **state) { t_denied(*state, false); }
@@ -437,6 +458,7 @@ int main(void)
 		T(test_tcp_allowed),
 		T(test_udp_denied),
 		T(test_tcp_denied),
+		T(test_escaped_dot),
 		T(test_udp_retry),
 		T(test_udp_spoof),
 		T(test_udp_timeout),
