@@ -108,25 +108,41 @@ static void fake_on_tcp(struct loop *l, int fd, uint32_t ev, void *arg)
 		close(c);
 }
 
-int fake_up_start(struct fake_up *f, struct loop *l)
+/* UDP and TCP on one port: the ephemeral UDP port may be taken for TCP. */
+static int fake_bind(struct fake_up *f)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t al = sizeof(a);
+	struct sockaddr_in a;
+	socklen_t al;
 	int one = 1;
 
+	for (int i = 0; i < 32; i++) {
+		memset(&a, 0, sizeof(a));
+		a.sin_family = AF_INET;
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		al = sizeof(a);
+		f->ufd = socket(AF_INET, SOCK_DGRAM, 0);
+		f->tfd = socket(AF_INET, SOCK_STREAM, 0);
+		setsockopt(f->tfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(f->ufd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		    getsockname(f->ufd, (struct sockaddr *)&a, &al) == 0 &&
+		    bind(f->tfd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		    listen(f->tfd, 8) == 0) {
+			memcpy(&f->addr, &a, sizeof(a));
+			f->addr_len = sizeof(a);
+			return 0;
+		}
+		close(f->ufd);
+		close(f->tfd);
+	}
+	return -EADDRINUSE;
+}
+
+int fake_up_start(struct fake_up *f, struct loop *l)
+{
 	memset(f, 0, sizeof(*f));
 	f->l = l;
-	f->ufd = socket(AF_INET, SOCK_DGRAM, 0);
-	f->tfd = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(f->tfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(f->ufd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    getsockname(f->ufd, (struct sockaddr *)&a, &al) < 0 ||
-	    bind(f->tfd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    listen(f->tfd, 8) < 0)
-		return -errno;
-	memcpy(&f->addr, &a, sizeof(a));
-	f->addr_len = sizeof(a);
+	if (fake_bind(f) < 0)
+		return -EADDRINUSE;
 	if (loop_add_fd(l, f->ufd, EPOLLIN, fake_on_udp, f) < 0 ||
 	    loop_add_fd(l, f->tfd, EPOLLIN, fake_on_tcp, f) < 0)
 		return -EIO;
