@@ -98,7 +98,8 @@ struct dns_stats {
 
 struct dns;
 
-/* Bind UDP and TCP (same port; port 0: ephemeral) and start serving. */
+/* Bind UDP and TCP (same port; port 0: ephemeral) and start serving;
+ * -ELOOP when the upstream is the listener's own address. */
 int dns_new(struct loop *l, const struct dns_opts *o,
 	    const struct dns_ops *ops, void *arg, struct dns **out);
 /* Stop serving; pending queries are dropped. NULL is fine. */

@@ -193,6 +193,10 @@ int dns_new(struct loop *l, const struct dns_opts *o,
 	r = dns_bind_both(s);
 	if (r < 0)
 		goto out;
+	r = -ELOOP; /* forwarding to ourselves would never end */
+	if (s->o.upstream_len == s->local_len &&
+	    memcmp(&s->o.upstream, &s->local, s->local_len) == 0)
+		goto out;
 	r = loop_add_fd(l, s->ufd, EPOLLIN, dns_on_udp, s);
 	if (r < 0)
 		goto out;

@@ -76,10 +76,10 @@ def dns_gw(tmp_path):
     resolv = tmp_path / "resolv.conf"
     resolv.write_text(f"nameserver {listen}\noptions attempts:1 timeout:2\n")
 
-    def sh(script, timeout=30):
+    def sh(script, timeout=30, cwd=None):
         return subprocess.run(
-            bwrap_cmd(root, etc, tmp_path, ["bash", "-c", script], cwd=ws,
-                      resolv=resolv),
+            bwrap_cmd(root, etc, tmp_path, ["bash", "-c", script],
+                      cwd=cwd or ws, resolv=resolv),
             capture_output=True, text=True, env=ENV, timeout=timeout)
     try:
         yield d, sh, ws, dmlog, (up_addr, up_port), listen
@@ -101,9 +101,11 @@ def upstream_log(dmlog):
 
 
 def test_allowed_name_resolves_and_is_logged(dns_gw):
-    d, sh, _, dmlog, _, _ = dns_gw
+    d, sh, _, dmlog, _, listen = dns_gw
     p = sh("getent ahostsv4 www.allowed.test")
     assert p.returncode == 0, p
+    st, sessions = d.request("GET", "/api/v1/sessions")
+    assert st == 200 and [s.get("dns") for s in sessions] == [f"{listen}:53"]
     assert "127.0.0.7" in p.stdout
     assert "query[A] www.allowed.test" in upstream_log(dmlog)
     ev = [e for e in events(d, "dns_query") if e.get("domain") == "www.allowed.test"]
@@ -166,3 +168,25 @@ def test_upstream_not_reachable_directly(dns_gw):
     assert p.returncode != 0
     assert "denied by rule" in p.stderr
     assert "y.evil.example.com" not in upstream_log(dmlog)
+
+
+def test_each_session_reaches_only_its_own_listener(dns_gw, tmp_path):
+    """A second session takes the next loopback address; its processes
+    may ask their own listener but not the first session's."""
+    d, sh, _, _, _, listen = dns_gw
+    assert sh("getent ahostsv4 a.allowed.test").returncode == 0
+    ws2 = tmp_path / "ws2"
+    ws2.mkdir()
+    a, b, c, last = (int(x) for x in listen.split("."))
+    other = f"{a}.{b}.{c}.{last + 1}"
+    script = ('import socket, sys; u = socket.socket(socket.AF_INET, '
+              'socket.SOCK_DGRAM); u.settimeout(5); '
+              f'q = bytes.fromhex("{query("b.allowed.test").hex()}"); '
+              'u.sendto(q, (sys.argv[1], 53)); print(u.recv(4096)[3] & 15)')
+    own = sh(f"python3 -c '{script}' {other}", cwd=ws2)
+    assert own.returncode == 0 and own.stdout.strip() == "0", own
+    foreign = sh(f"python3 -c '{script}' {listen}", cwd=ws2)
+    assert foreign.returncode != 0 and "denied by rule" in foreign.stderr, foreign
+    st, sessions = d.request("GET", "/api/v1/sessions")
+    assert sorted(s.get("dns") for s in sessions) == \
+        sorted([f"{listen}:53", f"{other}:53"])

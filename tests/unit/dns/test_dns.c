@@ -291,6 +291,23 @@ static void t_denied(struct tctx *t, bool tcp)
 	assert_string_equal(t->ev[0].name, "c2vjcmv0.evil.example");
 }
 
+/* An upstream that is the listener itself is refused. */
+static void test_self_upstream(void **state)
+{
+	struct tctx *t = *state;
+	struct dns *d = NULL;
+	socklen_t al;
+
+	assert_int_equal(t_start(t), 0);
+	t->o.listen = t->o.upstream = *(const struct sockaddr_storage *)
+		dns_local(t->dns, &al);
+	t->o.listen_len = t->o.upstream_len = al;
+	dns_free(t->dns);
+	t->dns = NULL;
+	assert_int_equal(dns_new(t->l, &t->o, &t_ops, t, &d), -ELOOP);
+	assert_null(d);
+}
+
 /* A label holding a dot reads like a name under allowed.test: refused,
  * recorded, and not forwarded. */
 static void test_escaped_dot(void **state)
@@ -459,6 +476,7 @@ int main(void)
 		T(test_udp_denied),
 		T(test_tcp_denied),
 		T(test_escaped_dot),
+		T(test_self_upstream),
 		T(test_udp_retry),
 		T(test_udp_spoof),
 		T(test_udp_timeout),
