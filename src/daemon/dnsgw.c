@@ -64,6 +64,7 @@ static void dnsgw_decide(void *arg, const struct dns_query *q,
 {
 	struct dnsgw *g = arg;
 	struct session *s = session_get(g->d->sessions, g->sid);
+	/* Static: the rendered message it points to is read by the event. */
 	static __thread struct policy_verdict v;
 
 	memset(&v, 0, sizeof(v));
