@@ -216,7 +216,9 @@ struct config_network {
 	char *proxy_listen_addr;
 	int64_t proxy_port, dns_port;
 	struct {
-		char *upstream;
+		bool enabled;
+		char *listen;   /* per-session listener: "addr:port" */
+		char *upstream; /* NULL: resolv.conf's first nameserver */
 	} dns;
 	struct {
 		bool enabled;

@@ -104,6 +104,9 @@ static const struct config_section config_sec_fuse = {
 };
 
 static const struct config_field config_f_dns[] = {
+	CONFIG_FB(C, "enabled", sandbox.network.dns.enabled, true),
+	CONFIG_FS(C, "listen", sandbox.network.dns.listen, "127.0.0.1:0",
+		  CONFIG_F_REQUIRED | CONFIG_F_ADDR),
 	CONFIG_FS(C, "upstream", sandbox.network.dns.upstream, NULL, 0),
 	CONFIG_FEND,
 };

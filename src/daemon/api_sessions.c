@@ -9,6 +9,7 @@
 #include "common/json.h"
 #include "common/str.h"
 #include "daemon/daemon.h"
+#include "daemon/dnsgw.h"
 #include "daemon/supv.h"
 
 static void session_event(struct daemon *d, struct session *s,
@@ -42,8 +43,10 @@ int daemon_session_create(struct daemon *d, const char *id, const char *ws,
 	int r = session_create(d->sessions, id, ws, policy,
 			       loop_now_ms(d->loop), out, diag);
 
-	if (r == 0)
+	if (r == 0) {
+		dnsgw_session_start(d, *out);
 		session_event(d, *out, "session_created", NULL);
+	}
 	return r;
 }
 
@@ -55,6 +58,7 @@ void daemon_session_destroy(struct daemon *d, struct session *s,
 	session_event(d, s, type, why);
 	str_lcpy(id, s->id, sizeof(id));
 	supv_pt_session_gone(d, id);
+	dnsgw_session_stop(s);
 	session_destroy(d->sessions, id);
 }
 
@@ -75,6 +79,7 @@ json_object *daemon_session_json(struct daemon *d, struct session *s)
 	json_object_object_add(o, "git_root", json_object_new_string(s->git_root));
 	json_object_object_add(o, "commands", json_object_new_int64((int64_t)s->commands));
 	json_object_object_add(o, "denied", json_object_new_int64((int64_t)s->denied));
+	dnsgw_json(s, o);
 	return o;
 }
 

@@ -42,6 +42,7 @@ struct session {
 	struct session_soft soft[SESSION_SOFT_LOG_MAX]; /* a ring */
 	size_t nsoft;
 	bool busy;
+	struct dnsgw *dns;                   /* DNS listener (daemon/dnsgw.c) */
 };
 
 struct session_mgr;

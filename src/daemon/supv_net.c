@@ -12,6 +12,7 @@
 #include "audit/audit.h"
 #include "common/str.h"
 #include "daemon/daemon.h"
+#include "daemon/dnsgw.h"
 
 static void supv_net_event(struct supv_listener *l, pid_t pid,
 			   const char *remote, struct policy_verdict *v,
@@ -59,7 +60,7 @@ bool supv_on_net(void *arg, pid_t pid, const struct sup_net_req *r)
 		return s != NULL; /* unix_socket_rules: see docs/SECURITY.md */
 	if (s == NULL)
 		return false;
-	if (supv_is_self(l->d, r))
+	if (supv_is_self(l->d, r) || dnsgw_is_self(s, r))
 		return true;
 	inet_ntop(r->family, r->addr, host, sizeof(host));
 	/* The engine's own form: IPv4 as ::ffff:a.b.c.d with v4 set, and

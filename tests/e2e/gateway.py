@@ -133,13 +133,16 @@ def make_root(workdir, daemon, shim_bin, agentsh_bin):
     return root, etc
 
 
-def bwrap_cmd(root, etc, workdir, argv, cwd=None, wrapper=None):
+def bwrap_cmd(root, etc, workdir, argv, cwd=None, wrapper=None, resolv=None):
     """argv run inside the test root (host /usr, /etc, /tmp; shimmed bin);
-    wrapper: argv prefixed to the bwrap command."""
+    wrapper: argv prefixed to the bwrap command; resolv: a file seen as
+    /etc/resolv.conf."""
     hostbin = pathlib.Path(workdir) / "hostbin"
     cmd = ["bwrap", "--dev-bind", "/", "/", "--ro-bind", "/usr/bin",
            str(hostbin), "--bind", str(root / "usr" / "bin"), "/usr/bin",
            "--bind", str(etc), "/etc/agentsh"]
+    if resolv:
+        cmd += ["--ro-bind", str(resolv), "/etc/resolv.conf"]
     if cwd:
         cmd += ["--chdir", str(cwd)]
     return list(wrapper or []) + cmd + ["--"] + list(argv)
