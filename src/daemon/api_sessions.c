@@ -9,6 +9,7 @@
 #include "common/json.h"
 #include "common/str.h"
 #include "daemon/daemon.h"
+#include "daemon/netgw.h"
 #include "daemon/supv.h"
 
 static void session_event(struct daemon *d, struct session *s,
@@ -42,6 +43,10 @@ int daemon_session_create(struct daemon *d, const char *id, const char *ws,
 	int r = session_create(d->sessions, id, ws, policy,
 			       loop_now_ms(d->loop), out, diag);
 
+	if (r == 0 && (r = netgw_session_start(d, *out)) < 0) {
+		session_destroy(d->sessions, (*out)->id);
+		*out = NULL;
+	}
 	if (r == 0)
 		session_event(d, *out, "session_created", NULL);
 	return r;
@@ -55,6 +60,7 @@ void daemon_session_destroy(struct daemon *d, struct session *s,
 	session_event(d, s, type, why);
 	str_lcpy(id, s->id, sizeof(id));
 	supv_pt_session_gone(d, id);
+	netgw_session_stop(d, id);
 	session_destroy(d->sessions, id);
 }
 

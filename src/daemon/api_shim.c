@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/str.h"
 #include "daemon/daemon.h"
+#include "daemon/netgw.h"
 #include "daemon/ident.h"
 #include "daemon/precheck.h"
 #include "daemon/shells.h"
@@ -144,6 +145,16 @@ static void prep_redirect(struct prep *p, const struct policy_verdict *v,
 	buf_release(&b);
 }
 
+/* The network gateway's proxy variables, added to what is injected. */
+static void prep_env_net(struct prep *p, json_object *inj)
+{
+	char net[NETGW_ENV_N][NETGW_ENV_LEN];
+	size_t n = netgw_env(p->d, p->s->id, net);
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(inj, json_object_new_string(net[i]));
+}
+
 /* Which variables pass: indices into the shim's environment. */
 static bool prep_env(struct prep *p, const struct policy_cmd_rule *rule)
 {
@@ -180,6 +191,7 @@ static bool prep_env(struct prep *p, const struct policy_cmd_rule *rule)
 	}
 	snprintf(sid, sizeof(sid), "AGENTSH_SESSION_ID=%s", p->s->id);
 	json_object_array_add(inj, json_object_new_string(sid));
+	prep_env_net(p, inj);
 	json_object_object_add(p->resp, "keep", k);
 	json_object_object_add(p->resp, "inject", inj);
 	free(vars);

@@ -141,7 +141,8 @@ static bool proxy_expired(struct proxy_conn *c, int64_t now)
 	if ((c->st == PS_RESOLVE || c->st == PS_DIAL) &&
 	    now - c->dial_ms > o->connect_timeout_ms)
 		return true;
-	if (c->st == PS_PEEK && now - c->last_ms > o->header_timeout_ms)
+	if (c->st == PS_PEEK && c->uport == 443 &&
+	    now - c->last_ms > o->header_timeout_ms)
 		return true;
 	return now - c->last_ms > o->idle_timeout_ms;
 }

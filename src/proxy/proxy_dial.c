@@ -325,7 +325,7 @@ void proxy_dial_connected(struct proxy_conn *c)
 
 	if (c->req.connect) {
 		proxy_q_append(&c->u2c, est, sizeof(est) - 1);
-		c->st = c->uport == 443 ? PS_PEEK : PS_TUNNEL;
+		c->st = PS_PEEK;
 		return;
 	}
 	buf_init(&b, PROXY_BUF_MAX);

@@ -143,7 +143,8 @@ static int proxy_io_parse(struct proxy_conn *c)
 	return 0;
 }
 
-/* A CONNECT to 443: the ClientHello must name the CONNECT host. */
+/* A tunnel's ClientHello must name the CONNECT host (on 443 it must be
+ * TLS; elsewhere it is checked when the first byte is a TLS handshake). */
 static int proxy_io_peek(struct proxy_conn *c)
 {
 	char sni[PROXY_HOST_MAX];
@@ -151,6 +152,10 @@ static int proxy_io_peek(struct proxy_conn *c)
 	int r = proxy_tls_sni((const uint8_t *)c->cin.d + c->cin.off,
 			      c->cin.len, sni, sizeof(sni));
 
+	if (c->cin.len == 0 && !c->c_eof)
+		return 0;
+	if (c->cin.d[c->cin.off] != 0x16 && c->uport != 443)
+		r = -ENOENT; /* not TLS: only 443 must be */
 	if (r == 0 && c->cin.len < PROXY_PEEK_MAX && !c->c_eof)
 		return 0;
 	if (r == 1) {
