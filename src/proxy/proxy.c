@@ -154,8 +154,7 @@ static void proxy_tick(struct loop *l, void *arg)
 	c->timer = NULL;
 	if (proxy_expired(c, loop_now_ms(l))) {
 		if (c->st == PS_RESOLVE || c->st == PS_DIAL)
-			proxy_conn_answer(c, 504, "Gateway Timeout",
-					  "agentsh: upstream timed out\n");
+			proxy_conn_answer(c, 504, "agentsh: upstream timed out\n");
 		else
 			proxy_conn_close(c);
 		return;
@@ -167,28 +166,40 @@ static void proxy_tick(struct loop *l, void *arg)
 
 void proxy_conn_arm(struct proxy_conn *c)
 {
-	uint32_t ce = EPOLLRDHUP, ue = EPOLLRDHUP;
+	uint32_t ce = 0, ue = 0;
 	bool reading = c->st == PS_HEAD || c->st == PS_BODY ||
 		       c->st == PS_PEEK || c->st == PS_TUNNEL;
 
 	if (reading && !c->c_eof && c->cin.len < PROXY_BUF_MAX &&
 	    c->c2u.len < PROXY_BUF_MAX)
-		ce |= EPOLLIN;
+		ce |= EPOLLIN | EPOLLRDHUP;
 	if (c->u2c.len > 0)
 		ce |= EPOLLOUT;
 	loop_mod_fd(c->p->loop, c->cfd, ce);
 	if (c->ufd < 0)
 		return;
 	if (!c->u_eof && c->u2c.len < PROXY_BUF_MAX && c->u_connected)
-		ue |= EPOLLIN;
+		ue |= EPOLLIN | EPOLLRDHUP;
 	if (c->c2u.len > 0 || !c->u_connected)
 		ue |= EPOLLOUT;
 	loop_mod_fd(c->p->loop, c->ufd, ue);
 }
 
+static const char *proxy_reason(int status)
+{
+	switch (status) {
+	case 403: return "Forbidden";
+	case 414: return "URI Too Long";
+	case 431: return "Request Header Fields Too Large";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
+	case 504: return "Gateway Timeout";
+	default: return "Bad Request";
+	}
+}
+
 /* Queue a whole answer for the client and close after it is sent. */
-void proxy_conn_answer(struct proxy_conn *c, int status, const char *reason,
-		       const char *body)
+void proxy_conn_answer(struct proxy_conn *c, int status, const char *body)
 {
 	struct proxy_bufq *q = &c->u2c;
 	int n;
@@ -197,7 +208,7 @@ void proxy_conn_answer(struct proxy_conn *c, int status, const char *reason,
 	q->off = 0;
 	n = snprintf(q->d, sizeof(q->d), "HTTP/1.1 %d %s\r\nContent-Type: "
 		     "text/plain\r\nContent-Length: %zu\r\nConnection: close"
-		     "\r\n\r\n%s", status, reason, strlen(body), body);
+		     "\r\n\r\n%s", status, proxy_reason(status), strlen(body), body);
 	q->len = n < 0 ? 0 : (size_t)n >= sizeof(q->d) ? sizeof(q->d) - 1 :
 		 (size_t)n;
 	c->st = PS_CLOSING;

@@ -248,7 +248,7 @@ static void proxy_dial_deny(struct proxy_conn *c, const struct proxy_verdict *v)
 		   v->rule[0] ? v->rule : "default-deny", v->message[0] ?
 		   ": " : "", v->message);
 	proxy_dial_event(c, "deny");
-	proxy_conn_answer(c, 403, "Forbidden", b.data ? b.data : "");
+	proxy_conn_answer(c, 403, b.data ? b.data : "");
 	buf_release(&b);
 }
 
@@ -292,7 +292,7 @@ static void proxy_dial_decide(struct proxy_conn *c,
 	const struct proxy_ops *o = &c->p->ops;
 
 	if (n == 0) {
-		proxy_conn_answer(c, 502, "Bad Gateway",
+		proxy_conn_answer(c, 502,
 				  "agentsh: could not resolve the host\n");
 		return;
 	}
@@ -310,7 +310,7 @@ static void proxy_dial_decide(struct proxy_conn *c,
 	}
 	proxy_dial_event(c, "allow");
 	if (proxy_dial_connect(c, &ips[v.dial]) < 0) {
-		proxy_conn_answer(c, 502, "Bad Gateway",
+		proxy_conn_answer(c, 502,
 				  "agentsh: could not connect upstream\n");
 		return;
 	}
@@ -332,8 +332,7 @@ void proxy_dial_connected(struct proxy_conn *c)
 	if (proxy_req_head(&c->req, &b) < 0 ||
 	    proxy_q_append(&c->c2u, b.data, b.len) < 0) {
 		buf_release(&b);
-		proxy_conn_answer(c, 431, "Request Header Fields Too Large",
-				  "agentsh: request head too large\n");
+		proxy_conn_answer(c, 431, "agentsh: request head too large\n");
 		return;
 	}
 	buf_release(&b);

@@ -92,8 +92,7 @@ struct proxy {
 /* proxy.c */
 void proxy_conn_close(struct proxy_conn *c);
 void proxy_conn_arm(struct proxy_conn *c);
-void proxy_conn_answer(struct proxy_conn *c, int status, const char *reason,
-		       const char *body);
+void proxy_conn_answer(struct proxy_conn *c, int status, const char *body);
 /* proxy_io.c */
 void proxy_io_client(struct loop *l, int fd, uint32_t ev, void *arg);
 void proxy_io_upstream(struct loop *l, int fd, uint32_t ev, void *arg);

@@ -125,8 +125,7 @@ static int proxy_io_parse(struct proxy_conn *c)
 		proxy_q_append(&c->c2u, c->cin.d + c->cin.off, used);
 	proxy_q_take(&c->cin, used);
 	if (r < 0) {
-		proxy_conn_answer(c, c->req.status, c->req.status == 501 ?
-				  "Not Implemented" : "Bad Request",
+		proxy_conn_answer(c, c->req.status,
 				  "agentsh: malformed or oversized request\n");
 		return -1;
 	}
@@ -237,7 +236,7 @@ static void proxy_io_check_connect(struct proxy_conn *c)
 	if (getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &err, &sl) < 0)
 		err = errno;
 	if (err != 0) {
-		proxy_conn_answer(c, 502, "Bad Gateway",
+		proxy_conn_answer(c, 502,
 				  "agentsh: could not connect upstream\n");
 		return;
 	}
@@ -268,9 +267,14 @@ void proxy_io_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
 			c->last_ms = loop_now_ms(l);
 		}
 	}
-	if (c->u_eof && c->u2c.len == 0) {
-		proxy_conn_close(c);
-		return;
+	if (c->u_eof) {
+		/* The upstream is done: the client gets what is left. */
+		proxy_io_upstream_close(c);
+		c->st = PS_CLOSING;
+		if (c->u2c.len == 0) {
+			proxy_conn_close(c);
+			return;
+		}
 	}
 	proxy_io_process(c);
 }
