@@ -67,9 +67,12 @@ void daemon_session_destroy(struct daemon *d, struct session *s,
 json_object *daemon_session_json(struct daemon *d, struct session *s)
 {
 	json_object *o = json_object_new_object();
+	char net[NETGW_ENV_N][NETGW_ENV_LEN];
 
-	(void)d;
 	json_object_object_add(o, "id", json_object_new_string(s->id));
+	if (netgw_env(d, s->id, net) > 0) /* HTTP_PROXY=<url> first */
+		json_object_object_add(o, "proxy_url", json_object_new_string(
+					       strchr(net[0], '=') + 1));
 	json_object_object_add(o, "state", json_object_new_string(
 				       s->busy ? "busy" : "ready"));
 	json_object_object_add(o, "created_at_ms", json_object_new_int64(s->created_ms));
