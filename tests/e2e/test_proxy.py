@@ -56,11 +56,11 @@ def gw(tmp_path_factory):
     ws = tmp / "ws"
     ws.mkdir()
 
-    def sh(script, timeout=30):
+    def sh(script, timeout=30, env=None):
         return subprocess.run(bwrap_cmd(root, etc, tmp, ["bash", "-c", script],
                                         cwd=ws),
-                              capture_output=True, text=True, env=ENV,
-                              timeout=timeout)
+                              capture_output=True, text=True,
+                              env=dict(ENV, **(env or {})), timeout=timeout)
     yield d, sh, srv.server_address[1], tmp
     srv.shutdown()
     d.stop()
@@ -79,6 +79,10 @@ def test_proxy_variables_injected(gw):
     urls = p.stdout.split()
     assert urls[0].startswith("http://127.0.0.1:") and len(set(urls[:4])) == 1
     assert urls[4] == "localhost,127.0.0.1"
+    # The caller's own proxy settings do not survive into the sandbox.
+    q = sh("echo $HTTP_PROXY $https_proxy; env | grep -c '^HTTP_PROXY='",
+           env={"HTTP_PROXY": "http://10.9.9.9:1", "https_proxy": "http://x:1"})
+    assert q.stdout.split() == [urls[0], urls[0], "1"], q.stdout
 
 
 def test_denied_host_gets_403_naming_rule(gw):
