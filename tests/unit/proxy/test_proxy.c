@@ -206,6 +206,28 @@ static void test_plain_keepalive(void **st)
 	assert_true(__atomic_load_n(&n_http, __ATOMIC_SEQ_CST) >= 2);
 }
 
+/* A chunked body reaches the origin as sent (the test origin answers its
+ * chunk lines as if they were a request), then the connection is reused. */
+static void test_chunked_body(void **st)
+{
+	char req[256], b[4096];
+	int fd = client(), before = __atomic_load_n(&n_connect, __ATOMIC_SEQ_CST);
+
+	snprintf(req, sizeof(req), "POST http://origin.test:%u/post HTTP/1.1\r\n"
+		 "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		 (unsigned)oport);
+	say(fd, req);
+	assert_true(hear(fd, "hello", b, sizeof(b)));
+	assert_non_null(strstr(b, "/post"));
+	snprintf(req, sizeof(req), "GET http://origin.test:%u/after HTTP/1.1"
+		 "\r\n\r\n", (unsigned)oport);
+	say(fd, req);
+	assert_true(hear(fd, "/after", b, sizeof(b)));
+	close(fd);
+	assert_int_equal(__atomic_load_n(&n_connect, __ATOMIC_SEQ_CST),
+			 before + 1);
+}
+
 static void test_denied(void **st)
 {
 	char b[4096];
@@ -264,6 +286,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_keepalive),
+		cmocka_unit_test(test_chunked_body),
 		cmocka_unit_test(test_denied),
 		cmocka_unit_test(test_tunnel),
 		cmocka_unit_test(test_slowloris),
