@@ -70,6 +70,7 @@ static int proxy_conn_new(struct proxy_lsn *ls, int fd)
 	c->lsn = ls;
 	c->cfd = fd;
 	c->ufd = -1;
+	c->cev = EPOLLIN | EPOLLRDHUP;
 	c->last_ms = c->head_ms = loop_now_ms(p->loop);
 	proxy_req_init(&c->req);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -175,14 +176,16 @@ void proxy_conn_arm(struct proxy_conn *c)
 		ce |= EPOLLIN | EPOLLRDHUP;
 	if (c->u2c.len > 0)
 		ce |= EPOLLOUT;
-	loop_mod_fd(c->p->loop, c->cfd, ce);
+	if (ce != c->cev && loop_mod_fd(c->p->loop, c->cfd, ce) == 0)
+		c->cev = ce;
 	if (c->ufd < 0)
 		return;
 	if (!c->u_eof && c->u2c.len < PROXY_BUF_MAX && c->u_connected)
 		ue |= EPOLLIN | EPOLLRDHUP;
 	if (c->c2u.len > 0 || !c->u_connected)
 		ue |= EPOLLOUT;
-	loop_mod_fd(c->p->loop, c->ufd, ue);
+	if (ue != c->uev && loop_mod_fd(c->p->loop, c->ufd, ue) == 0)
+		c->uev = ue;
 }
 
 static const char *proxy_reason(int status)

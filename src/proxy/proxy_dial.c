@@ -277,7 +277,8 @@ static int proxy_dial_connect(struct proxy_conn *c, const struct proxy_addr *a)
 	setsockopt(c->ufd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if ((connect(c->ufd, (struct sockaddr *)&ss, sl) < 0 &&
 	     errno != EINPROGRESS) ||
-	    loop_add_fd(c->p->loop, c->ufd, EPOLLOUT, proxy_io_upstream, c) < 0) {
+	    loop_add_fd(c->p->loop, c->ufd, c->uev = EPOLLOUT, proxy_io_upstream,
+			c) < 0) {
 		close(c->ufd);
 		c->ufd = -1;
 		return -EIO;

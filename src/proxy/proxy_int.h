@@ -48,6 +48,7 @@ struct proxy_conn {
 	struct proxy_lsn *lsn;
 	struct proxy_conn *prev, *next;
 	int cfd, ufd;
+	uint32_t cev, uev;       /* what each descriptor is watched for */
 	enum proxy_state st;
 	bool c_eof, u_eof, u_connected;
 	struct proxy_req req;
