@@ -10,6 +10,7 @@
 #include "common/str.h"
 #include "daemon/daemon.h"
 #include "daemon/dnsgw.h"
+#include "daemon/netgw.h"
 #include "daemon/supv.h"
 
 static void session_event(struct daemon *d, struct session *s,
@@ -43,6 +44,10 @@ int daemon_session_create(struct daemon *d, const char *id, const char *ws,
 	int r = session_create(d->sessions, id, ws, policy,
 			       loop_now_ms(d->loop), out, diag);
 
+	if (r == 0 && (r = netgw_session_start(d, *out)) < 0) {
+		session_destroy(d->sessions, (*out)->id);
+		*out = NULL;
+	}
 	if (r == 0) {
 		dnsgw_session_start(d, *out);
 		session_event(d, *out, "session_created", NULL);
@@ -59,15 +64,19 @@ void daemon_session_destroy(struct daemon *d, struct session *s,
 	str_lcpy(id, s->id, sizeof(id));
 	supv_pt_session_gone(d, id);
 	dnsgw_session_stop(s);
+	netgw_session_stop(d, id);
 	session_destroy(d->sessions, id);
 }
 
 json_object *daemon_session_json(struct daemon *d, struct session *s)
 {
 	json_object *o = json_object_new_object();
+	char net[NETGW_ENV_N][NETGW_ENV_LEN];
 
-	(void)d;
 	json_object_object_add(o, "id", json_object_new_string(s->id));
+	if (netgw_env(d, s->id, net) > 0) /* HTTP_PROXY=<url> first */
+		json_object_object_add(o, "proxy_url", json_object_new_string(
+					       strchr(net[0], '=') + 1));
 	json_object_object_add(o, "state", json_object_new_string(
 				       s->busy ? "busy" : "ready"));
 	json_object_object_add(o, "created_at_ms", json_object_new_int64(s->created_ms));

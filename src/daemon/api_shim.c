@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/str.h"
 #include "daemon/daemon.h"
+#include "daemon/netgw.h"
 #include "daemon/ident.h"
 #include "daemon/precheck.h"
 #include "daemon/shells.h"
@@ -144,6 +145,24 @@ static void prep_redirect(struct prep *p, const struct policy_verdict *v,
 	buf_release(&b);
 }
 
+/* The network gateway's proxy variables, added to what is injected; the
+ * caller's own values of them are not kept (the first one would win). */
+static void prep_env_net(struct prep *p, json_object *inj,
+			 const struct policy_env_var *vars, size_t nv, bool *keep)
+{
+	char net[NETGW_ENV_N][NETGW_ENV_LEN];
+	size_t n = netgw_env(p->d, p->s->id, net);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t kl = (size_t)(strchr(net[i], '=') - net[i]);
+		for (size_t j = 0; j < nv; j++)
+			if (vars[j].name_len == kl &&
+			    memcmp(vars[j].name, net[i], kl) == 0)
+				keep[j] = false;
+		json_object_array_add(inj, json_object_new_string(net[i]));
+	}
+}
+
 /* Which variables pass: indices into the shim's environment. */
 static bool prep_env(struct prep *p, const struct policy_cmd_rule *rule)
 {
@@ -167,6 +186,7 @@ static bool prep_env(struct prep *p, const struct policy_cmd_rule *rule)
 	}
 	if (ok && policy_env_select(p->s->policy, rule, vars, n, keep, &o) == 0 &&
 	    o.error == NULL) {
+		prep_env_net(p, inj, vars, n, keep);
 		for (size_t i = 0; i < n; i++)
 			if (keep[i])
 				json_object_array_add(k, json_object_new_int64((int64_t)i));

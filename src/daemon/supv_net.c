@@ -11,6 +11,7 @@
 
 #include "audit/audit.h"
 #include "common/str.h"
+#include "daemon/netgw.h"
 #include "daemon/daemon.h"
 #include "daemon/dnsgw.h"
 
@@ -34,12 +35,15 @@ static void supv_net_event(struct supv_listener *l, pid_t pid,
 		v->effective = POLICY_DENY; /* unrecorded: not allowed */
 }
 
-/* The daemon's own TCP listener on loopback is always reachable. */
-static bool supv_is_self(struct daemon *d, const struct sup_net_req *r)
+/* The daemon's own TCP listener and the session's proxy on loopback are
+ * always reachable. */
+static bool supv_is_self(struct daemon *d, const struct session *s,
+			 const struct sup_net_req *r)
 {
 	static const unsigned char lo6[16] = {[15] = 1};
+	uint16_t proxy = netgw_port(d, s->id);
 
-	if (d->http_port == 0 || r->port != d->http_port)
+	if (r->port == 0 || (r->port != d->http_port && r->port != proxy))
 		return false;
 	if (r->family == AF_INET)
 		return r->addr[0] == 127;
@@ -60,7 +64,7 @@ bool supv_on_net(void *arg, pid_t pid, const struct sup_net_req *r)
 		return s != NULL; /* unix_socket_rules: see docs/SECURITY.md */
 	if (s == NULL)
 		return false;
-	if (supv_is_self(l->d, r) || dnsgw_is_self(s, r))
+	if (supv_is_self(l->d, s, r) || dnsgw_is_self(s, r))
 		return true;
 	inet_ntop(r->family, r->addr, host, sizeof(host));
 	/* The engine's own form: IPv4 as ::ffff:a.b.c.d with v4 set, and

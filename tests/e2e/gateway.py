@@ -9,6 +9,7 @@ import json
 import os
 import pathlib
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -70,6 +71,13 @@ class Daemon:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        # A wrapper (hold_listener) may have left the daemon behind: the
+        # daemon was started in its own process group; end all of it.
+        if self.proc:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         log = self.log.read_text(errors="replace") if self.log.exists() else ""
         for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
             if bad in log:

@@ -6,6 +6,7 @@
  *   hold_listener COMMAND [ARGS...]
  */
 #include <errno.h>
+#include <signal.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
@@ -14,6 +15,14 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static volatile pid_t hold_child;
+
+static void hold_forward(int sig)
+{
+	if (hold_child > 0)
+		kill(hold_child, sig);
+}
 
 int main(int argc, char **argv)
 {
@@ -41,10 +50,17 @@ int main(int argc, char **argv)
 	pid = fork();
 	if (pid == 0) {
 		close((int)fd);
+		/* Die with the holder, as the runtime's processes would. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execvp(argv[1], argv + 1);
 		_exit(127);
 	}
-	waitpid(pid, &st, 0);
+	/* Pass termination on, so that stopping the holder stops the command. */
+	signal(SIGTERM, hold_forward);
+	signal(SIGINT, hold_forward);
+	hold_child = pid;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
 	close((int)fd);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
