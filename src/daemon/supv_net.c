@@ -77,8 +77,16 @@ bool supv_on_net(void *arg, pid_t pid, const struct sup_net_req *r)
 	nr.port = r->port;
 	nr.ips = &ip;
 	nr.nips = 1;
-	if (policy_check_net(s->policy, s->ctx, &nr, &v) < 0)
+	if (r->type == SOCK_DGRAM && s->dns != NULL) {
+		/* With the gateway's DNS listener, UDP goes there or nowhere. */
+		v.decision = v.effective = POLICY_DENY;
+		v.kind = POLICY_KIND_NETWORK;
+		v.rule = "udp-outside-gateway-dns";
+		v.rule_index = -1;
+		v.reason = "UDP may reach only the session's DNS listener";
+	} else if (policy_check_net(s->policy, s->ctx, &nr, &v) < 0) {
 		v.effective = POLICY_DENY;
+	}
 	supv_net_event(l, pid, remote, &v, r->is_connect ? "connect" : "send");
 	if (v.effective == POLICY_ALLOW)
 		return true;

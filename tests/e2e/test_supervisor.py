@@ -203,3 +203,48 @@ def test_shim_handoff_only_to_installed_real_shells(gw):
           if e.get("operation") == "supervisor_exec"
           and e["policy"]["effective_decision"] == "deny"]
     assert any(e["path"].endswith("/unshare") for e in ev)
+
+
+UDP_POLICY = """version: 1
+name: udp
+command_rules:
+  - {name: all, commands: ["*"], decision: allow}
+file_rules:
+  - {name: all, paths: ["**"], operations: ["*"], decision: allow}
+network_rules:
+  - {name: loopback, cidrs: ["127.0.0.0/8"], decision: allow}
+"""
+
+
+def test_udp_only_to_gateway_dns(tmp_path):
+    """With the session's DNS listener running, UDP goes there or nowhere,
+    even where network_rules would allow the address (TCP there works)."""
+    import socket
+    d = Daemon(tmp_path, policy_text=UDP_POLICY)
+    d.start()
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    rx.settimeout(0.5)
+    tcp = socket.socket()
+    tcp.bind(("127.0.0.1", 0))
+    tcp.listen(1)
+    try:
+        root, etc = make_root(tmp_path, d, SHIM, AGENTSH)
+        script = (
+            "python3 -c \"import socket,sys\n"
+            "u=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "try:\n"
+            f"  u.sendto(b'leak', ('127.0.0.1', {rx.getsockname()[1]})); print('udp-sent')\n"
+            "except OSError as e: print('udp-refused', e.errno)\n"
+            f"t=socket.create_connection(('127.0.0.1', {tcp.getsockname()[1]})); print('tcp-ok')\"")
+        p = subprocess.run(bwrap_cmd(root, etc, tmp_path, ["bash", "-c", script]),
+                           capture_output=True, text=True, env=ENV, timeout=30)
+        assert "udp-refused" in p.stdout and "tcp-ok" in p.stdout, p
+        with pytest.raises(socket.timeout):
+            rx.recv(64)
+        rules = [e.get("policy", {}).get("rule") for e in events(d, "net")]
+        assert "udp-outside-gateway-dns" in rules
+    finally:
+        rx.close()
+        tcp.close()
+        d.stop()
