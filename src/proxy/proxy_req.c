@@ -29,10 +29,11 @@ static int proxy_req_on_url(llhttp_t *p, const char *at, size_t n)
 /* A finished header line: drop hop-by-hop proxy headers. */
 static void proxy_req_end_line(struct proxy_req *r)
 {
-	const char *l = r->hdrs.data + r->line_start;
+	const char *l;
 
-	if (r->hstate == 0)
+	if (r->hstate == 0 || r->hdrs.data == NULL)
 		return;
+	l = r->hdrs.data + r->line_start;
 	if (strncasecmp(l, "proxy-", 6) == 0) {
 		r->hdrs.len = r->line_start;
 		r->hdrs.data[r->hdrs.len] = '\0';
