@@ -166,6 +166,37 @@ struct sup_fcall {
 	bool follow;       /* act on what p1 leads to (chmod, truncate, ...) */
 };
 
+/* The calls that name two paths: rename, link, symlink. */
+static int sup_fcall_parse2(int nr, const __u64 *a, struct sup_fcall *c)
+{
+	switch (nr) {
+	case __NR_rename:
+		c->op = SUP_OP_RENAME; c->p1 = a[0]; c->p2 = a[1]; break;
+	case __NR_renameat: case __NR_renameat2:
+		c->op = SUP_OP_RENAME; c->d1 = (int)a[0]; c->p1 = a[1];
+		c->d2 = (int)a[2]; c->p2 = a[3];
+		c->flags = nr == __NR_renameat2 ? (unsigned int)a[4] : 0;
+		break;
+	case __NR_link: c->op = SUP_OP_LINK; c->p1 = a[0]; c->p2 = a[1]; break;
+	case __NR_linkat:
+		if (a[4] & ~(__u64)AT_SYMLINK_FOLLOW)
+			return -EINVAL;
+		c->op = SUP_OP_LINK; c->d1 = (int)a[0]; c->p1 = a[1];
+		c->d2 = (int)a[2]; c->p2 = a[3];
+		c->follow = (a[4] & AT_SYMLINK_FOLLOW) != 0;
+		break;
+	case __NR_symlink:
+		c->op = SUP_OP_SYMLINK; c->p2 = a[0]; c->p1 = a[1]; break;
+	case __NR_symlinkat:
+		c->op = SUP_OP_SYMLINK; c->p2 = a[0]; c->d1 = (int)a[1];
+		c->p1 = a[2];
+		break;
+	default:
+		return -ENOSYS;
+	}
+	return 0;
+}
+
 static int sup_fcall_parse(const struct sup_req *q, struct sup_fcall *c)
 {
 	const __u64 *a = q->n->data.args;
@@ -182,33 +213,12 @@ static int sup_fcall_parse(const struct sup_req *q, struct sup_fcall *c)
 		c->op = (a[2] & AT_REMOVEDIR) ? SUP_OP_RMDIR : SUP_OP_UNLINK;
 		c->d1 = (int)a[0]; c->p1 = a[1];
 		break;
-	case __NR_rename:
-		c->op = SUP_OP_RENAME; c->p1 = a[0]; c->p2 = a[1]; break;
-	case __NR_renameat: case __NR_renameat2:
-		c->op = SUP_OP_RENAME; c->d1 = (int)a[0]; c->p1 = a[1];
-		c->d2 = (int)a[2]; c->p2 = a[3];
-		c->flags = nr == __NR_renameat2 ? (unsigned int)a[4] : 0;
-		break;
 	case __NR_mkdir:
 		c->op = SUP_OP_MKDIR; c->p1 = a[0]; c->mode = (mode_t)a[1];
 		break;
 	case __NR_mkdirat:
 		c->op = SUP_OP_MKDIR; c->d1 = (int)a[0]; c->p1 = a[1];
 		c->mode = (mode_t)a[2];
-		break;
-	case __NR_link: c->op = SUP_OP_LINK; c->p1 = a[0]; c->p2 = a[1]; break;
-	case __NR_linkat:
-		if (a[4] & ~(__u64)AT_SYMLINK_FOLLOW)
-			return -EINVAL;
-		c->op = SUP_OP_LINK; c->d1 = (int)a[0]; c->p1 = a[1];
-		c->d2 = (int)a[2]; c->p2 = a[3];
-		c->follow = (a[4] & AT_SYMLINK_FOLLOW) != 0;
-		break;
-	case __NR_symlink:
-		c->op = SUP_OP_SYMLINK; c->p2 = a[0]; c->p1 = a[1]; break;
-	case __NR_symlinkat:
-		c->op = SUP_OP_SYMLINK; c->p2 = a[0]; c->d1 = (int)a[1];
-		c->p1 = a[2];
 		break;
 	case __NR_chmod:
 		c->op = SUP_OP_CHMOD; c->p1 = a[0]; c->mode = (mode_t)a[1];
@@ -226,8 +236,11 @@ static int sup_fcall_parse(const struct sup_req *q, struct sup_fcall *c)
 		c->op = SUP_OP_TRUNCATE; c->p1 = a[0]; c->len = (off_t)a[1];
 		c->follow = true;
 		break;
-	default:
-		return -ENOSYS;
+	default: {
+		int r = sup_fcall_parse2(nr, a, c);
+		if (r < 0)
+			return r;
+	}
 	}
 	c->mode &= 07777;
 	return 0;
