@@ -108,6 +108,9 @@ static void proxy_conn_free(void *arg)
 	struct proxy_conn *c = arg;
 
 	proxy_req_release(&c->req);
+	proxy_q_reset(&c->cin);
+	proxy_q_reset(&c->c2u);
+	proxy_q_reset(&c->u2c);
 	free(c);
 }
 
@@ -116,6 +119,7 @@ void proxy_conn_close(struct proxy_conn *c)
 	struct proxy *p = c->p;
 
 	proxy_io_upstream_close(c);
+	proxy_splice_release(c);
 	if (c->job)
 		c->job->c = NULL;
 	loop_timer_cancel(p->loop, c->timer);
@@ -171,20 +175,27 @@ void proxy_conn_arm(struct proxy_conn *c)
 	bool reading = c->st == PS_HEAD || c->st == PS_BODY ||
 		       c->st == PS_PEEK || c->st == PS_TUNNEL;
 
+	if (c->spliced) {
+		proxy_splice_arm(c, &ce, &ue);
+		goto set;
+	}
 	if (reading && !c->c_eof && c->cin.len < PROXY_BUF_MAX &&
 	    c->c2u.len < PROXY_BUF_MAX)
 		ce |= EPOLLIN | EPOLLRDHUP;
-	if (c->u2c.len > 0)
+	/* Closing with nothing to send (no memory for the answer): end now. */
+	if (c->u2c.len > 0 || c->st == PS_CLOSING)
 		ce |= EPOLLOUT;
+	if (c->ufd >= 0) {
+		if (!c->u_eof && c->u2c.len < PROXY_BUF_MAX && c->u_connected)
+			ue |= EPOLLIN | EPOLLRDHUP;
+		if (c->c2u.len > 0 || !c->u_connected)
+			ue |= EPOLLOUT;
+	}
+set:
 	if (ce != c->cev && loop_mod_fd(c->p->loop, c->cfd, ce) == 0)
 		c->cev = ce;
-	if (c->ufd < 0)
-		return;
-	if (!c->u_eof && c->u2c.len < PROXY_BUF_MAX && c->u_connected)
-		ue |= EPOLLIN | EPOLLRDHUP;
-	if (c->c2u.len > 0 || !c->u_connected)
-		ue |= EPOLLOUT;
-	if (ue != c->uev && loop_mod_fd(c->p->loop, c->ufd, ue) == 0)
+	if (c->ufd >= 0 && ue != c->uev &&
+	    loop_mod_fd(c->p->loop, c->ufd, ue) == 0)
 		c->uev = ue;
 }
 
@@ -208,13 +219,17 @@ void proxy_conn_answer(struct proxy_conn *c, int status, const char *body)
 	int n;
 
 	proxy_io_upstream_close(c);
-	q->off = 0;
-	n = snprintf(q->d, sizeof(q->d), "HTTP/1.1 %d %s\r\nContent-Type: "
+	proxy_q_reset(q);
+	c->st = PS_CLOSING;
+	if (proxy_q_reserve(q) < 0) {
+		proxy_conn_arm(c);
+		return;
+	}
+	n = snprintf(q->d, PROXY_BUF_MAX, "HTTP/1.1 %d %s\r\nContent-Type: "
 		     "text/plain\r\nContent-Length: %zu\r\nConnection: close"
 		     "\r\n\r\n%s", status, proxy_reason(status), strlen(body), body);
-	q->len = n < 0 ? 0 : (size_t)n >= sizeof(q->d) ? sizeof(q->d) - 1 :
+	q->len = n < 0 ? 0 : (size_t)n >= PROXY_BUF_MAX ? PROXY_BUF_MAX - 1 :
 		 (size_t)n;
-	c->st = PS_CLOSING;
 	proxy_conn_arm(c);
 }
 

@@ -12,6 +12,7 @@
 #include "proxy/proxy_req.h"
 
 #define PROXY_BUF_MAX 32768     /* bytes buffered per direction */
+#define PROXY_SPLICE_MAX (1 << 20) /* bytes asked of one splice(2) call */
 #define PROXY_PEEK_MAX (5 + 16384) /* a ClientHello record at most */
 #define PROXY_HEADER_TIMEOUT_MS 10000  /* a whole request head */
 #define PROXY_IDLE_TIMEOUT_MS 120000   /* no bytes either way */
@@ -29,9 +30,17 @@ enum proxy_state {
 	PS_CLOSING,  /* flush what the client is owed, then close */
 };
 
+/* Up to PROXY_BUF_MAX bytes, allocated when first needed, freed when drained. */
 struct proxy_bufq {
 	size_t off, len;
-	char d[PROXY_BUF_MAX];
+	char *d;
+};
+
+/* A pipe carrying one direction of an established tunnel by splice(2). */
+struct proxy_pipe {
+	int fd[2];
+	size_t len;             /* bytes in the pipe */
+	bool full;              /* a read found no room: wait for a drain */
 };
 
 struct proxy_lsn {
@@ -55,6 +64,9 @@ struct proxy_conn {
 	struct proxy_bufq cin;  /* raw from the client, not yet parsed */
 	struct proxy_bufq c2u;  /* to the upstream */
 	struct proxy_bufq u2c;  /* to the client */
+	bool spliced;           /* the tunnel moves bytes through the pipes */
+	bool nosplice;          /* pipes could not be had: copy instead */
+	struct proxy_pipe pc2u, pu2c; /* valid while spliced */
 	struct proxy_job *job;
 	struct loop_timer *timer;
 	int64_t last_ms, head_ms, dial_ms;
@@ -100,6 +112,17 @@ void proxy_io_upstream(struct loop *l, int fd, uint32_t ev, void *arg);
 void proxy_io_process(struct proxy_conn *c);
 void proxy_io_upstream_close(struct proxy_conn *c);
 int proxy_q_append(struct proxy_bufq *q, const void *p, size_t n);
+int proxy_q_reserve(struct proxy_bufq *q);
+size_t proxy_q_room(const struct proxy_bufq *q);
+const char *proxy_q_data(const struct proxy_bufq *q);
+void proxy_q_take(struct proxy_bufq *q, size_t n);
+void proxy_q_reset(struct proxy_bufq *q);
+/* proxy_splice.c */
+void proxy_splice_start(struct proxy_conn *c);
+void proxy_splice_release(struct proxy_conn *c);
+void proxy_splice_client(struct proxy_conn *c, uint32_t ev);
+void proxy_splice_upstream(struct proxy_conn *c, uint32_t ev);
+void proxy_splice_arm(struct proxy_conn *c, uint32_t *ce, uint32_t *ue);
 /* proxy_dial.c */
 int proxy_dial_start(struct proxy *p);
 void proxy_dial_stop(struct proxy *p);

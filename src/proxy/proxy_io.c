@@ -3,30 +3,59 @@
 
 #include <errno.h>
 #include <strings.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-static size_t proxy_q_space(struct proxy_bufq *q)
+/* Space for more bytes: allocate the buffer, move what is held to its start. */
+int proxy_q_reserve(struct proxy_bufq *q)
 {
+	if (q->d == NULL && (q->d = malloc(PROXY_BUF_MAX)) == NULL)
+		return -ENOMEM;
 	if (q->off > 0 && q->len > 0)
 		memmove(q->d, q->d + q->off, q->len);
 	q->off = 0;
-	return sizeof(q->d) - q->len;
+	return 0;
 }
 
-static void proxy_q_take(struct proxy_bufq *q, size_t n)
+/* How many more bytes q could hold (once reserved). */
+size_t proxy_q_room(const struct proxy_bufq *q)
+{
+	return PROXY_BUF_MAX - q->len;
+}
+
+/* The bytes held; never a null pointer, so offsets on it are defined. */
+const char *proxy_q_data(const struct proxy_bufq *q)
+{
+	static const char none[1];
+
+	return q->d ? q->d + q->off : none;
+}
+
+void proxy_q_reset(struct proxy_bufq *q)
+{
+	free(q->d);
+	q->d = NULL;
+	q->off = q->len = 0;
+}
+
+void proxy_q_take(struct proxy_bufq *q, size_t n)
 {
 	q->off += n;
 	q->len -= n;
 	if (q->len == 0)
-		q->off = 0;
+		proxy_q_reset(q);
 }
 
 int proxy_q_append(struct proxy_bufq *q, const void *p, size_t n)
 {
-	if (proxy_q_space(q) < n)
+	if (n == 0)
+		return 0;
+	if (proxy_q_room(q) < n)
 		return -ENOBUFS;
+	if (proxy_q_reserve(q) < 0)
+		return -ENOMEM;
 	memcpy(q->d + q->len, p, n);
 	q->len += n;
 	return 0;
@@ -35,15 +64,20 @@ int proxy_q_append(struct proxy_bufq *q, const void *p, size_t n)
 /* Read into q: bytes read, 0 at EOF, -EAGAIN or another -errno. */
 static ssize_t proxy_q_read(int fd, struct proxy_bufq *q)
 {
-	size_t sp = proxy_q_space(q);
+	size_t sp = proxy_q_room(q);
 	ssize_t n;
 
 	if (sp == 0)
 		return -EAGAIN;
+	if (proxy_q_reserve(q) < 0)
+		return -ENOMEM;
 	n = recv(fd, q->d + q->len, sp, 0);
 	if (n < 0)
-		return -errno;
-	q->len += (size_t)n;
+		n = -errno;
+	else
+		q->len += (size_t)n;
+	if (q->len == 0)
+		proxy_q_reset(q); /* nothing came: hold no buffer */
 	return n;
 }
 
@@ -80,7 +114,9 @@ void proxy_io_upstream_close(struct proxy_conn *c)
 	close(c->ufd);
 	c->ufd = -1;
 	c->u_eof = c->u_connected = false;
-	c->c2u.len = c->c2u.off = 0;
+	proxy_q_reset(&c->c2u);
+	if (c->spliced)
+		c->pc2u.len = 0; /* what the pipe holds goes nowhere now */
 	c->up = c->down = 0;
 }
 
@@ -118,11 +154,11 @@ static int proxy_io_parse(struct proxy_conn *c)
 	size_t n = c->cin.len, used = 0;
 	int r;
 
-	if (body && n > proxy_q_space(&c->c2u))
-		n = proxy_q_space(&c->c2u);
-	r = proxy_req_feed(&c->req, c->cin.d + c->cin.off, n, &used);
+	if (body && n > proxy_q_room(&c->c2u))
+		n = proxy_q_room(&c->c2u);
+	r = proxy_req_feed(&c->req, proxy_q_data(&c->cin), n, &used);
 	if (body)
-		proxy_q_append(&c->c2u, c->cin.d + c->cin.off, used);
+		proxy_q_append(&c->c2u, proxy_q_data(&c->cin), used);
 	proxy_q_take(&c->cin, used);
 	if (r < 0) {
 		proxy_conn_answer(c, c->req.status,
@@ -148,12 +184,12 @@ static int proxy_io_peek(struct proxy_conn *c)
 {
 	char sni[PROXY_HOST_MAX];
 	size_t hl = strlen(c->uhost);
-	int r = proxy_tls_sni((const uint8_t *)c->cin.d + c->cin.off,
-			      c->cin.len, sni, sizeof(sni));
+	const char *d = proxy_q_data(&c->cin);
+	int r = proxy_tls_sni((const uint8_t *)d, c->cin.len, sni, sizeof(sni));
 
 	if (c->cin.len == 0 && !c->c_eof)
 		return 0;
-	if (c->cin.d[c->cin.off] != 0x16 && c->uport != 443)
+	if (d[0] != 0x16 && c->uport != 443)
 		r = -ENOENT; /* not TLS: only 443 must be */
 	if (r == 0 && c->cin.len < PROXY_PEEK_MAX && !c->c_eof)
 		return 0;
@@ -201,8 +237,8 @@ void proxy_io_process(struct proxy_conn *c)
 	if (r < 0)
 		return;
 	if (c->st == PS_TUNNEL && c->cin.len > 0 &&
-	    proxy_q_append(&c->c2u, c->cin.d + c->cin.off, c->cin.len) == 0)
-		c->cin.len = c->cin.off = 0;
+	    proxy_q_append(&c->c2u, proxy_q_data(&c->cin), c->cin.len) == 0)
+		proxy_q_reset(&c->cin);
 	if (c->c_eof && c->st == PS_HEAD && c->u2c.len == 0) {
 		proxy_conn_close(c);
 		return;
@@ -210,6 +246,7 @@ void proxy_io_process(struct proxy_conn *c)
 	proxy_io_push_up(c);
 	if (c->c_eof && c->st == PS_TUNNEL && c->c2u.len == 0 && c->ufd >= 0)
 		shutdown(c->ufd, SHUT_WR);
+	proxy_splice_start(c);
 	proxy_conn_arm(c);
 }
 
@@ -218,6 +255,10 @@ void proxy_io_client(struct loop *l, int fd, uint32_t ev, void *arg)
 	struct proxy_conn *c = arg;
 	ssize_t n = 0;
 
+	if (c->spliced) {
+		proxy_splice_client(c, ev);
+		return;
+	}
 	if ((ev & EPOLLOUT) && (n = proxy_q_write(fd, &c->u2c)) < 0)
 		goto gone;
 	if (c->u2c.len == 0 && (c->st == PS_CLOSING || c->u_eof))
@@ -265,6 +306,10 @@ void proxy_io_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
 
 	if (!c->u_connected) {
 		proxy_io_check_connect(c);
+		return;
+	}
+	if (c->spliced) {
+		proxy_splice_upstream(c, ev);
 		return;
 	}
 	if ((ev & EPOLLOUT) && (n = proxy_q_write(fd, &c->c2u)) > 0) {
