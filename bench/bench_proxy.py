@@ -29,6 +29,7 @@ P99_TARGET_MS = 1.0      # added over direct
 TUNNEL_TARGET = 0.90     # bulk throughput vs direct
 BULK = 1 << 30          # bytes through the tunnel per run (1 GiB)
 IDLE = int(os.environ.get("BENCH_PROXY_IDLE", "2000"))  # idle connections
+BULK_REPS = int(os.environ.get("BENCH_PROXY_BULK_REPS", "5"))  # best of
 RATE_N = int(os.environ.get("BENCH_PROXY_RATE_N", "3000"))  # CONNECT+close
 
 
@@ -183,8 +184,11 @@ def main():
             direct, dp99 = wrk(oport, oport, tmp)
             ours, op99 = wrk(pport, oport, tmp)
             tiny, tp99 = wrk(tport, oport, tmp)
-            tdirect = BULK / bulk(sport) / 1e6
-            ttunnel = BULK / bulk(pport, sport) / 1e6
+            # Interleaved, best of each: the cores are shared and noisy.
+            tdirect = ttunnel = 0
+            for _ in range(BULK_REPS):
+                tdirect = max(tdirect, BULK / bulk(sport) / 1e6)
+                ttunnel = max(ttunnel, BULK / bulk(pport, sport) / 1e6)
             omem = idle_memory(d.proc.pid, pport)
             tmem = idle_memory(tp.pid, tport)
             orate = connect_rate(pport, oport)
@@ -207,7 +211,7 @@ def main():
           f" direct {dp99:.2f} ms | added {added:.2f} ms | target <= "
           f"{P99_TARGET_MS:.0f} ms: {'met' if added <= P99_TARGET_MS else 'MISSED'}")
     tr = ttunnel / tdirect
-    print(f"proxy CONNECT bulk ({BULK >> 20} MiB): tunnel {ttunnel:.0f} MB/s, "
+    print(f"proxy CONNECT bulk ({BULK >> 20} MiB, best of {BULK_REPS}): tunnel {ttunnel:.0f} MB/s, "
           f"direct {tdirect:.0f} MB/s | ratio {tr:.2f}x | target >= "
           f"{TUNNEL_TARGET:.2f}x: {'met' if tr >= TUNNEL_TARGET else 'MISSED'}")
     print(f"proxy memory per idle connection ({IDLE} conns, RSS): agentsh "
