@@ -119,7 +119,6 @@ void proxy_conn_close(struct proxy_conn *c)
 	struct proxy *p = c->p;
 
 	proxy_io_upstream_close(c);
-	proxy_splice_release(c);
 	if (c->job)
 		c->job->c = NULL;
 	loop_timer_cancel(p->loop, c->timer);
@@ -175,27 +174,21 @@ void proxy_conn_arm(struct proxy_conn *c)
 	bool reading = c->st == PS_HEAD || c->st == PS_BODY ||
 		       c->st == PS_PEEK || c->st == PS_TUNNEL;
 
-	if (c->spliced) {
-		proxy_splice_arm(c, &ce, &ue);
-		goto set;
-	}
 	if (reading && !c->c_eof && c->cin.len < PROXY_BUF_MAX &&
 	    c->c2u.len < PROXY_BUF_MAX)
 		ce |= EPOLLIN | EPOLLRDHUP;
 	/* Closing with nothing to send (no memory for the answer): end now. */
 	if (c->u2c.len > 0 || c->st == PS_CLOSING)
 		ce |= EPOLLOUT;
-	if (c->ufd >= 0) {
-		if (!c->u_eof && c->u2c.len < PROXY_BUF_MAX && c->u_connected)
-			ue |= EPOLLIN | EPOLLRDHUP;
-		if (c->c2u.len > 0 || !c->u_connected)
-			ue |= EPOLLOUT;
-	}
-set:
 	if (ce != c->cev && loop_mod_fd(c->p->loop, c->cfd, ce) == 0)
 		c->cev = ce;
-	if (c->ufd >= 0 && ue != c->uev &&
-	    loop_mod_fd(c->p->loop, c->ufd, ue) == 0)
+	if (c->ufd < 0)
+		return;
+	if (!c->u_eof && c->u2c.len < PROXY_BUF_MAX && c->u_connected)
+		ue |= EPOLLIN | EPOLLRDHUP;
+	if (c->c2u.len > 0 || !c->u_connected)
+		ue |= EPOLLOUT;
+	if (ue != c->uev && loop_mod_fd(c->p->loop, c->ufd, ue) == 0)
 		c->uev = ue;
 }
 

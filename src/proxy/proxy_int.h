@@ -12,7 +12,6 @@
 #include "proxy/proxy_req.h"
 
 #define PROXY_BUF_MAX 32768     /* bytes buffered per direction */
-#define PROXY_SPLICE_MAX (1 << 20) /* bytes asked of one splice(2) call */
 #define PROXY_PEEK_MAX (5 + 16384) /* a ClientHello record at most */
 #define PROXY_HEADER_TIMEOUT_MS 10000  /* a whole request head */
 #define PROXY_IDLE_TIMEOUT_MS 120000   /* no bytes either way */
@@ -36,13 +35,6 @@ struct proxy_bufq {
 	char *d;
 };
 
-/* A pipe carrying one direction of an established tunnel by splice(2). */
-struct proxy_pipe {
-	int fd[2];
-	size_t len;             /* bytes in the pipe */
-	bool full;              /* a read found no room: wait for a drain */
-};
-
 struct proxy_lsn {
 	struct proxy *p;
 	int fd;
@@ -64,9 +56,6 @@ struct proxy_conn {
 	struct proxy_bufq cin;  /* raw from the client, not yet parsed */
 	struct proxy_bufq c2u;  /* to the upstream */
 	struct proxy_bufq u2c;  /* to the client */
-	bool spliced;           /* the tunnel moves bytes through the pipes */
-	bool nosplice;          /* pipes could not be had: copy instead */
-	struct proxy_pipe pc2u, pu2c; /* valid while spliced */
 	struct proxy_job *job;
 	struct loop_timer *timer;
 	int64_t last_ms, head_ms, dial_ms;
@@ -113,16 +102,7 @@ void proxy_io_process(struct proxy_conn *c);
 void proxy_io_upstream_close(struct proxy_conn *c);
 int proxy_q_append(struct proxy_bufq *q, const void *p, size_t n);
 int proxy_q_reserve(struct proxy_bufq *q);
-size_t proxy_q_room(const struct proxy_bufq *q);
-const char *proxy_q_data(const struct proxy_bufq *q);
-void proxy_q_take(struct proxy_bufq *q, size_t n);
 void proxy_q_reset(struct proxy_bufq *q);
-/* proxy_splice.c */
-void proxy_splice_start(struct proxy_conn *c);
-void proxy_splice_release(struct proxy_conn *c);
-void proxy_splice_client(struct proxy_conn *c, uint32_t ev);
-void proxy_splice_upstream(struct proxy_conn *c, uint32_t ev);
-void proxy_splice_arm(struct proxy_conn *c, uint32_t *ce, uint32_t *ue);
 /* proxy_dial.c */
 int proxy_dial_start(struct proxy *p);
 void proxy_dial_stop(struct proxy *p);

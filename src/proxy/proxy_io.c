@@ -20,13 +20,13 @@ int proxy_q_reserve(struct proxy_bufq *q)
 }
 
 /* How many more bytes q could hold (once reserved). */
-size_t proxy_q_room(const struct proxy_bufq *q)
+static size_t proxy_q_room(const struct proxy_bufq *q)
 {
 	return PROXY_BUF_MAX - q->len;
 }
 
 /* The bytes held; never a null pointer, so offsets on it are defined. */
-const char *proxy_q_data(const struct proxy_bufq *q)
+static const char *proxy_q_data(const struct proxy_bufq *q)
 {
 	static const char none[1];
 
@@ -40,7 +40,7 @@ void proxy_q_reset(struct proxy_bufq *q)
 	q->off = q->len = 0;
 }
 
-void proxy_q_take(struct proxy_bufq *q, size_t n)
+static void proxy_q_take(struct proxy_bufq *q, size_t n)
 {
 	q->off += n;
 	q->len -= n;
@@ -115,8 +115,6 @@ void proxy_io_upstream_close(struct proxy_conn *c)
 	c->ufd = -1;
 	c->u_eof = c->u_connected = false;
 	proxy_q_reset(&c->c2u);
-	if (c->spliced)
-		c->pc2u.len = 0; /* what the pipe holds goes nowhere now */
 	c->up = c->down = 0;
 }
 
@@ -246,7 +244,6 @@ void proxy_io_process(struct proxy_conn *c)
 	proxy_io_push_up(c);
 	if (c->c_eof && c->st == PS_TUNNEL && c->c2u.len == 0 && c->ufd >= 0)
 		shutdown(c->ufd, SHUT_WR);
-	proxy_splice_start(c);
 	proxy_conn_arm(c);
 }
 
@@ -255,10 +252,6 @@ void proxy_io_client(struct loop *l, int fd, uint32_t ev, void *arg)
 	struct proxy_conn *c = arg;
 	ssize_t n = 0;
 
-	if (c->spliced) {
-		proxy_splice_client(c, ev);
-		return;
-	}
 	if ((ev & EPOLLOUT) && (n = proxy_q_write(fd, &c->u2c)) < 0)
 		goto gone;
 	if (c->u2c.len == 0 && (c->st == PS_CLOSING || c->u_eof))
@@ -306,10 +299,6 @@ void proxy_io_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
 
 	if (!c->u_connected) {
 		proxy_io_check_connect(c);
-		return;
-	}
-	if (c->spliced) {
-		proxy_splice_upstream(c, ev);
 		return;
 	}
 	if ((ev & EPOLLOUT) && (n = proxy_q_write(fd, &c->c2u)) > 0) {
