@@ -52,6 +52,8 @@ void proxy_free(struct proxy *p)
 	while (p->conns)
 		proxy_conn_close(p->conns);
 	proxy_dial_stop(p);
+	while (p->pool.n > 0)
+		free(p->pool.free[--p->pool.n]);
 	free(p->hosts_file);
 	free(p);
 }
@@ -70,6 +72,7 @@ static int proxy_conn_new(struct proxy_lsn *ls, int fd)
 	c->lsn = ls;
 	c->cfd = fd;
 	c->ufd = -1;
+	c->cin.pool = c->c2u.pool = c->u2c.pool = &p->pool;
 	c->cev = EPOLLIN | EPOLLRDHUP;
 	c->last_ms = c->head_ms = loop_now_ms(p->loop);
 	proxy_req_init(&c->req);
@@ -108,9 +111,6 @@ static void proxy_conn_free(void *arg)
 	struct proxy_conn *c = arg;
 
 	proxy_req_release(&c->req);
-	proxy_q_reset(&c->cin);
-	proxy_q_reset(&c->c2u);
-	proxy_q_reset(&c->u2c);
 	free(c);
 }
 
@@ -119,6 +119,9 @@ void proxy_conn_close(struct proxy_conn *c)
 	struct proxy *p = c->p;
 
 	proxy_io_upstream_close(c);
+	proxy_q_reset(&c->cin); /* back to the pool while the proxy lives */
+	proxy_q_reset(&c->c2u);
+	proxy_q_reset(&c->u2c);
 	if (c->job)
 		c->job->c = NULL;
 	loop_timer_cancel(p->loop, c->timer);

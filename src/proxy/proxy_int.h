@@ -12,6 +12,7 @@
 #include "proxy/proxy_req.h"
 
 #define PROXY_BUF_MAX 32768     /* bytes buffered per direction */
+#define PROXY_POOL_MAX 16       /* drained buffers kept for reuse */
 #define PROXY_PEEK_MAX (5 + 16384) /* a ClientHello record at most */
 #define PROXY_HEADER_TIMEOUT_MS 10000  /* a whole request head */
 #define PROXY_IDLE_TIMEOUT_MS 120000   /* no bytes either way */
@@ -29,10 +30,17 @@ enum proxy_state {
 	PS_CLOSING,  /* flush what the client is owed, then close */
 };
 
-/* Up to PROXY_BUF_MAX bytes, allocated when first needed, freed when drained. */
+/* Drained buffers kept by the proxy: no malloc/free churn per chunk. */
+struct proxy_pool {
+	char *free[PROXY_POOL_MAX];
+	size_t n;
+};
+
+/* Up to PROXY_BUF_MAX bytes, taken when first needed, given back when drained. */
 struct proxy_bufq {
 	size_t off, len;
 	char *d;
+	struct proxy_pool *pool;
 };
 
 struct proxy_lsn {
@@ -82,6 +90,7 @@ struct proxy {
 	char *hosts_file;
 	struct proxy_lsn *lsns;
 	struct proxy_conn *conns;
+	struct proxy_pool pool;
 	/* The resolver thread and its queues. */
 	pthread_t thr;
 	bool thr_started, stop;

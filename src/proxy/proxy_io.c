@@ -11,6 +11,8 @@
 /* Space for more bytes: allocate the buffer, move what is held to its start. */
 int proxy_q_reserve(struct proxy_bufq *q)
 {
+	if (q->d == NULL && q->pool && q->pool->n > 0)
+		q->d = q->pool->free[--q->pool->n];
 	if (q->d == NULL && (q->d = malloc(PROXY_BUF_MAX)) == NULL)
 		return -ENOMEM;
 	if (q->off > 0 && q->len > 0)
@@ -35,7 +37,10 @@ static const char *proxy_q_data(const struct proxy_bufq *q)
 
 void proxy_q_reset(struct proxy_bufq *q)
 {
-	free(q->d);
+	if (q->d && q->pool && q->pool->n < PROXY_POOL_MAX)
+		q->pool->free[q->pool->n++] = q->d;
+	else
+		free(q->d);
 	q->d = NULL;
 	q->off = q->len = 0;
 }
