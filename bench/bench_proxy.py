@@ -1,11 +1,14 @@
 """Forward proxy benchmarks (make bench): plain-HTTP requests/s with wrk
 (keep-alive, 64 connections) to a local origin directly, through the
 agentsh daemon's session proxy and through tinyproxy, in the same run;
-p99 latency added; CONNECT tunnel bulk throughput vs direct. Prints ratios.
+p99 latency added; CONNECT tunnel bulk throughput vs direct; memory per
+idle client connection and CONNECT+close rate, each vs tinyproxy. Prints
+ratios.
 Skipped (not failed) when wrk or tinyproxy are missing."""
 import os
 import pathlib
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -25,6 +28,9 @@ RATIO_TARGET = 2.0       # requests/s vs tinyproxy
 P99_TARGET_MS = 1.0      # added over direct
 TUNNEL_TARGET = 0.90     # bulk throughput vs direct
 BULK = 1 << 30          # bytes through the tunnel per run (1 GiB)
+IDLE = int(os.environ.get("BENCH_PROXY_IDLE", "2000"))  # idle connections
+BULK_REPS = int(os.environ.get("BENCH_PROXY_BULK_REPS", "5"))  # best of
+RATE_N = int(os.environ.get("BENCH_PROXY_RATE_N", "3000"))  # CONNECT+close
 
 
 def free_port():
@@ -70,8 +76,8 @@ def tinyproxy(tmp):
     port = free_port()
     conf = pathlib.Path(tmp) / "tinyproxy.conf"
     conf.write_text(f"Port {port}\nListen 127.0.0.1\nTimeout 600\n"
-                    "MaxClients 1024\nLogLevel Critical\nAllow 127.0.0.1\n"
-                    "DisableViaHeader Yes\nConnectPort 0\n")
+                    f"MaxClients {IDLE + 256}\nLogLevel Critical\nAllow 127.0.0.1\n"
+                    "DisableViaHeader Yes\n")
     p = subprocess.Popen(["tinyproxy", "-d", "-c", str(conf)],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port)
@@ -114,11 +120,55 @@ def bulk(port, connect_to=None):
     return time.monotonic() - t0
 
 
+def rss_kib(pid):
+    """Resident memory of a process, threads included (VmRSS, KiB)."""
+    text = pathlib.Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", text).group(1))
+
+
+def idle_memory(pid, port):
+    """Bytes of the proxy's RSS per idle client connection (IDLE opened,
+    none sending anything)."""
+    before = rss_kib(pid)
+    socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(IDLE)]
+    time.sleep(1.0)     # all accepted and settled
+    after = rss_kib(pid)
+    for s in socks:
+        s.close()
+    time.sleep(0.5)
+    return (after - before) * 1024 / IDLE
+
+
+def connect_rate(port, target):
+    """CONNECT + established answer + close per second, one client."""
+    t0 = time.monotonic()
+    for _ in range(RATE_N):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(f"CONNECT 127.0.0.1:{target} HTTP/1.1\r\n\r\n".encode())
+        got = b""
+        while b"\r\n\r\n" not in got:
+            b = s.recv(4096)
+            if not b:
+                break
+            got += b
+        assert b" 200 " in got, got
+        s.close()
+    return RATE_N / (time.monotonic() - t0)
+
+
+def raise_nofile():
+    """Room for the idle connections, here and in the daemon (inherited)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, max(soft, 4 * IDLE + 1024))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+
 def main():
     if not shutil.which("wrk") or not shutil.which("tinyproxy"):
         print("proxy: SKIPPED (wrk or tinyproxy not installed)")
         return 0
     ok = True
+    raise_nofile()
     with tempfile.TemporaryDirectory() as tmp:
         origin = subprocess.Popen([str(BUILD / "bench" / "bench_origin")],
                                   stdout=subprocess.PIPE, text=True)
@@ -134,8 +184,15 @@ def main():
             direct, dp99 = wrk(oport, oport, tmp)
             ours, op99 = wrk(pport, oport, tmp)
             tiny, tp99 = wrk(tport, oport, tmp)
-            tdirect = BULK / bulk(sport) / 1e6
-            ttunnel = BULK / bulk(pport, sport) / 1e6
+            # Interleaved, best of each: the cores are shared and noisy.
+            tdirect = ttunnel = 0
+            for _ in range(BULK_REPS):
+                tdirect = max(tdirect, BULK / bulk(sport) / 1e6)
+                ttunnel = max(ttunnel, BULK / bulk(pport, sport) / 1e6)
+            omem = idle_memory(d.proc.pid, pport)
+            tmem = idle_memory(tp.pid, tport)
+            orate = connect_rate(pport, oport)
+            trate = connect_rate(tport, oport)
         finally:
             sink.kill()
             sink.wait()
@@ -154,9 +211,15 @@ def main():
           f" direct {dp99:.2f} ms | added {added:.2f} ms | target <= "
           f"{P99_TARGET_MS:.0f} ms: {'met' if added <= P99_TARGET_MS else 'MISSED'}")
     tr = ttunnel / tdirect
-    print(f"proxy CONNECT bulk ({BULK >> 20} MiB): tunnel {ttunnel:.0f} MB/s, "
+    print(f"proxy CONNECT bulk ({BULK >> 20} MiB, best of {BULK_REPS}): tunnel {ttunnel:.0f} MB/s, "
           f"direct {tdirect:.0f} MB/s | ratio {tr:.2f}x | target >= "
           f"{TUNNEL_TARGET:.2f}x: {'met' if tr >= TUNNEL_TARGET else 'MISSED'}")
+    print(f"proxy memory per idle connection ({IDLE} conns, RSS): agentsh "
+          f"{omem / 1024:.1f} KiB, tinyproxy {tmem / 1024:.1f} KiB | ratio vs "
+          f"tinyproxy {omem / tmem if tmem > 0 else float('nan'):.2f}x")
+    print(f"proxy new connections (CONNECT + close, 1 client, {RATE_N}): "
+          f"agentsh {orate:.0f}/s, tinyproxy {trate:.0f}/s | ratio vs "
+          f"tinyproxy {orate / trate:.2f}x")
     return 0 if ok else 1
 
 

@@ -52,6 +52,8 @@ void proxy_free(struct proxy *p)
 	while (p->conns)
 		proxy_conn_close(p->conns);
 	proxy_dial_stop(p);
+	while (p->pool.n > 0)
+		free(p->pool.free[--p->pool.n]);
 	free(p->hosts_file);
 	free(p);
 }
@@ -70,6 +72,7 @@ static int proxy_conn_new(struct proxy_lsn *ls, int fd)
 	c->lsn = ls;
 	c->cfd = fd;
 	c->ufd = -1;
+	c->cin.pool = c->c2u.pool = c->u2c.pool = &p->pool;
 	c->cev = EPOLLIN | EPOLLRDHUP;
 	c->last_ms = c->head_ms = loop_now_ms(p->loop);
 	proxy_req_init(&c->req);
@@ -116,6 +119,9 @@ void proxy_conn_close(struct proxy_conn *c)
 	struct proxy *p = c->p;
 
 	proxy_io_upstream_close(c);
+	proxy_q_reset(&c->cin); /* back to the pool while the proxy lives */
+	proxy_q_reset(&c->c2u);
+	proxy_q_reset(&c->u2c);
 	if (c->job)
 		c->job->c = NULL;
 	loop_timer_cancel(p->loop, c->timer);
@@ -174,7 +180,8 @@ void proxy_conn_arm(struct proxy_conn *c)
 	if (reading && !c->c_eof && c->cin.len < PROXY_BUF_MAX &&
 	    c->c2u.len < PROXY_BUF_MAX)
 		ce |= EPOLLIN | EPOLLRDHUP;
-	if (c->u2c.len > 0)
+	/* Closing with nothing to send (no memory for the answer): end now. */
+	if (c->u2c.len > 0 || c->st == PS_CLOSING)
 		ce |= EPOLLOUT;
 	if (ce != c->cev && loop_mod_fd(c->p->loop, c->cfd, ce) == 0)
 		c->cev = ce;
@@ -208,13 +215,17 @@ void proxy_conn_answer(struct proxy_conn *c, int status, const char *body)
 	int n;
 
 	proxy_io_upstream_close(c);
-	q->off = 0;
-	n = snprintf(q->d, sizeof(q->d), "HTTP/1.1 %d %s\r\nContent-Type: "
+	proxy_q_reset(q);
+	c->st = PS_CLOSING;
+	if (proxy_q_reserve(q) < 0) {
+		proxy_conn_arm(c);
+		return;
+	}
+	n = snprintf(q->d, PROXY_BUF_MAX, "HTTP/1.1 %d %s\r\nContent-Type: "
 		     "text/plain\r\nContent-Length: %zu\r\nConnection: close"
 		     "\r\n\r\n%s", status, proxy_reason(status), strlen(body), body);
-	q->len = n < 0 ? 0 : (size_t)n >= sizeof(q->d) ? sizeof(q->d) - 1 :
+	q->len = n < 0 ? 0 : (size_t)n >= PROXY_BUF_MAX ? PROXY_BUF_MAX - 1 :
 		 (size_t)n;
-	c->st = PS_CLOSING;
 	proxy_conn_arm(c);
 }
 

@@ -12,6 +12,7 @@
 #include "proxy/proxy_req.h"
 
 #define PROXY_BUF_MAX 32768     /* bytes buffered per direction */
+#define PROXY_POOL_MAX 16       /* drained buffers kept for reuse */
 #define PROXY_PEEK_MAX (5 + 16384) /* a ClientHello record at most */
 #define PROXY_HEADER_TIMEOUT_MS 10000  /* a whole request head */
 #define PROXY_IDLE_TIMEOUT_MS 120000   /* no bytes either way */
@@ -29,9 +30,17 @@ enum proxy_state {
 	PS_CLOSING,  /* flush what the client is owed, then close */
 };
 
+/* Drained buffers kept by the proxy: no malloc/free churn per chunk. */
+struct proxy_pool {
+	char *free[PROXY_POOL_MAX];
+	size_t n;
+};
+
+/* Up to PROXY_BUF_MAX bytes, taken when first needed, given back when drained. */
 struct proxy_bufq {
 	size_t off, len;
-	char d[PROXY_BUF_MAX];
+	char *d;
+	struct proxy_pool *pool;
 };
 
 struct proxy_lsn {
@@ -81,6 +90,7 @@ struct proxy {
 	char *hosts_file;
 	struct proxy_lsn *lsns;
 	struct proxy_conn *conns;
+	struct proxy_pool pool;
 	/* The resolver thread and its queues. */
 	pthread_t thr;
 	bool thr_started, stop;
@@ -100,6 +110,8 @@ void proxy_io_upstream(struct loop *l, int fd, uint32_t ev, void *arg);
 void proxy_io_process(struct proxy_conn *c);
 void proxy_io_upstream_close(struct proxy_conn *c);
 int proxy_q_append(struct proxy_bufq *q, const void *p, size_t n);
+int proxy_q_reserve(struct proxy_bufq *q);
+void proxy_q_reset(struct proxy_bufq *q);
 /* proxy_dial.c */
 int proxy_dial_start(struct proxy *p);
 void proxy_dial_stop(struct proxy *p);

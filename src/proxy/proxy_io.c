@@ -3,16 +3,46 @@
 
 #include <errno.h>
 #include <strings.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-static size_t proxy_q_space(struct proxy_bufq *q)
+/* Space for more bytes: allocate the buffer, move what is held to its start. */
+int proxy_q_reserve(struct proxy_bufq *q)
 {
+	if (q->d == NULL && q->pool && q->pool->n > 0)
+		q->d = q->pool->free[--q->pool->n];
+	if (q->d == NULL && (q->d = malloc(PROXY_BUF_MAX)) == NULL)
+		return -ENOMEM;
 	if (q->off > 0 && q->len > 0)
 		memmove(q->d, q->d + q->off, q->len);
 	q->off = 0;
-	return sizeof(q->d) - q->len;
+	return 0;
+}
+
+/* How many more bytes q could hold (once reserved). */
+static size_t proxy_q_room(const struct proxy_bufq *q)
+{
+	return PROXY_BUF_MAX - q->len;
+}
+
+/* The bytes held; never a null pointer, so offsets on it are defined. */
+static const char *proxy_q_data(const struct proxy_bufq *q)
+{
+	static const char none[1];
+
+	return q->d ? q->d + q->off : none;
+}
+
+void proxy_q_reset(struct proxy_bufq *q)
+{
+	if (q->d && q->pool && q->pool->n < PROXY_POOL_MAX)
+		q->pool->free[q->pool->n++] = q->d;
+	else
+		free(q->d);
+	q->d = NULL;
+	q->off = q->len = 0;
 }
 
 static void proxy_q_take(struct proxy_bufq *q, size_t n)
@@ -20,13 +50,17 @@ static void proxy_q_take(struct proxy_bufq *q, size_t n)
 	q->off += n;
 	q->len -= n;
 	if (q->len == 0)
-		q->off = 0;
+		proxy_q_reset(q);
 }
 
 int proxy_q_append(struct proxy_bufq *q, const void *p, size_t n)
 {
-	if (proxy_q_space(q) < n)
+	if (n == 0)
+		return 0;
+	if (proxy_q_room(q) < n)
 		return -ENOBUFS;
+	if (proxy_q_reserve(q) < 0)
+		return -ENOMEM;
 	memcpy(q->d + q->len, p, n);
 	q->len += n;
 	return 0;
@@ -35,15 +69,20 @@ int proxy_q_append(struct proxy_bufq *q, const void *p, size_t n)
 /* Read into q: bytes read, 0 at EOF, -EAGAIN or another -errno. */
 static ssize_t proxy_q_read(int fd, struct proxy_bufq *q)
 {
-	size_t sp = proxy_q_space(q);
+	size_t sp = proxy_q_room(q);
 	ssize_t n;
 
 	if (sp == 0)
 		return -EAGAIN;
+	if (proxy_q_reserve(q) < 0)
+		return -ENOMEM;
 	n = recv(fd, q->d + q->len, sp, 0);
 	if (n < 0)
-		return -errno;
-	q->len += (size_t)n;
+		n = -errno;
+	else
+		q->len += (size_t)n;
+	if (q->len == 0)
+		proxy_q_reset(q); /* nothing came: hold no buffer */
 	return n;
 }
 
@@ -80,7 +119,7 @@ void proxy_io_upstream_close(struct proxy_conn *c)
 	close(c->ufd);
 	c->ufd = -1;
 	c->u_eof = c->u_connected = false;
-	c->c2u.len = c->c2u.off = 0;
+	proxy_q_reset(&c->c2u);
 	c->up = c->down = 0;
 }
 
@@ -118,11 +157,11 @@ static int proxy_io_parse(struct proxy_conn *c)
 	size_t n = c->cin.len, used = 0;
 	int r;
 
-	if (body && n > proxy_q_space(&c->c2u))
-		n = proxy_q_space(&c->c2u);
-	r = proxy_req_feed(&c->req, c->cin.d + c->cin.off, n, &used);
+	if (body && n > proxy_q_room(&c->c2u))
+		n = proxy_q_room(&c->c2u);
+	r = proxy_req_feed(&c->req, proxy_q_data(&c->cin), n, &used);
 	if (body)
-		proxy_q_append(&c->c2u, c->cin.d + c->cin.off, used);
+		proxy_q_append(&c->c2u, proxy_q_data(&c->cin), used);
 	proxy_q_take(&c->cin, used);
 	if (r < 0) {
 		proxy_conn_answer(c, c->req.status,
@@ -148,12 +187,12 @@ static int proxy_io_peek(struct proxy_conn *c)
 {
 	char sni[PROXY_HOST_MAX];
 	size_t hl = strlen(c->uhost);
-	int r = proxy_tls_sni((const uint8_t *)c->cin.d + c->cin.off,
-			      c->cin.len, sni, sizeof(sni));
+	const char *d = proxy_q_data(&c->cin);
+	int r = proxy_tls_sni((const uint8_t *)d, c->cin.len, sni, sizeof(sni));
 
 	if (c->cin.len == 0 && !c->c_eof)
 		return 0;
-	if (c->cin.d[c->cin.off] != 0x16 && c->uport != 443)
+	if (d[0] != 0x16 && c->uport != 443)
 		r = -ENOENT; /* not TLS: only 443 must be */
 	if (r == 0 && c->cin.len < PROXY_PEEK_MAX && !c->c_eof)
 		return 0;
@@ -201,8 +240,8 @@ void proxy_io_process(struct proxy_conn *c)
 	if (r < 0)
 		return;
 	if (c->st == PS_TUNNEL && c->cin.len > 0 &&
-	    proxy_q_append(&c->c2u, c->cin.d + c->cin.off, c->cin.len) == 0)
-		c->cin.len = c->cin.off = 0;
+	    proxy_q_append(&c->c2u, proxy_q_data(&c->cin), c->cin.len) == 0)
+		proxy_q_reset(&c->cin);
 	if (c->c_eof && c->st == PS_HEAD && c->u2c.len == 0) {
 		proxy_conn_close(c);
 		return;

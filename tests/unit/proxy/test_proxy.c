@@ -28,6 +28,7 @@ static uint16_t pport, oport, eport;
 static int stopfd[2];
 static pthread_t loop_thr, origin_thr, echo_thr;
 static int n_connect, n_close, n_http;
+static uint64_t close_up, close_down; /* of the last net_close */
 static char hosts[64] = "/tmp/test_proxy_hostsXXXXXX";
 
 static int decide(void *arg, void *cookie, const char *host, uint16_t port,
@@ -46,6 +47,10 @@ static void event(void *arg, void *cookie, const struct proxy_event *ev)
 {
 	int *n = strcmp(ev->type, "net_connect") == 0 ? &n_connect :
 		 strcmp(ev->type, "net_close") == 0 ? &n_close : &n_http;
+	if (n == &n_close) {
+		__atomic_store_n(&close_up, ev->bytes_up, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&close_down, ev->bytes_down, __ATOMIC_SEQ_CST);
+	}
 	__atomic_add_fetch(n, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -260,6 +265,59 @@ static void test_tunnel(void **st)
 	close(fd);
 }
 
+#define BULK_BYTES (4 << 20) /* through an established tunnel and back */
+
+static unsigned char bulk_byte(size_t i)
+{
+	return (unsigned char)(i * 7 + i / 4099);
+}
+
+static void *bulk_writer(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	unsigned char b[8192];
+
+	for (size_t off = 0; off < BULK_BYTES; off += sizeof(b)) {
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = bulk_byte(off + i);
+		if (write(fd, b, sizeof(b)) != (ssize_t)sizeof(b))
+			break;
+	}
+	shutdown(fd, SHUT_WR);
+	return NULL;
+}
+
+/* Megabytes both ways arrive intact and in order; net_close counts them. */
+static void test_tunnel_bulk(void **st)
+{
+	char req[256], b[65536];
+	int fd = client();
+	size_t got = 0, bad = 0;
+	pthread_t w;
+	ssize_t r;
+
+	snprintf(req, sizeof(req), "CONNECT origin.test:%u HTTP/1.1\r\n\r\n",
+		 (unsigned)eport);
+	say(fd, req);
+	assert_true(hear(fd, "\r\n\r\n", b, sizeof(b)));
+	say(fd, "hello");
+	assert_true(hear(fd, "hello", b, sizeof(b)));
+	pthread_create(&w, NULL, bulk_writer, (void *)(intptr_t)fd);
+	while ((r = read(fd, b, sizeof(b))) > 0) {
+		for (ssize_t i = 0; i < r; i++)
+			bad += (unsigned char)b[i] != bulk_byte(got + (size_t)i);
+		got += (size_t)r;
+	}
+	pthread_join(w, NULL);
+	close(fd);
+	assert_int_equal(got, BULK_BYTES);
+	assert_int_equal(bad, 0);
+	assert_int_equal(__atomic_load_n(&close_up, __ATOMIC_SEQ_CST),
+			 BULK_BYTES + 5);
+	assert_int_equal(__atomic_load_n(&close_down, __ATOMIC_SEQ_CST),
+			 BULK_BYTES + 5);
+}
+
 static void test_slowloris(void **st)
 {
 	char req[256], b[4096];
@@ -289,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_chunked_body),
 		cmocka_unit_test(test_denied),
 		cmocka_unit_test(test_tunnel),
+		cmocka_unit_test(test_tunnel_bulk),
 		cmocka_unit_test(test_slowloris),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
