@@ -93,12 +93,31 @@ static int proxy_conn_new(struct proxy_lsn *ls, int fd)
 	return 0;
 }
 
+static void proxy_resume(struct loop *l, void *arg)
+{
+	struct proxy_lsn *ls = arg;
+
+	ls->paused = NULL;
+	loop_mod_fd(l, ls->fd, EPOLLIN);
+}
+
 static void proxy_accept(struct loop *l, int fd, uint32_t ev, void *arg)
 {
 	struct proxy_lsn *ls = arg;
 
 	for (int i = 0; i < 64; i++) {
 		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0 && (errno == EMFILE || errno == ENFILE ||
+				errno == ENOBUFS || errno == ENOMEM)) {
+			/* Out of descriptors: the pending connection stays
+			 * readable, so stop listening a while instead of waking
+			 * again at once (which would spin the loop). */
+			loop_mod_fd(l, fd, 0);
+			if (ls->paused == NULL)
+				ls->paused = loop_timer_add(l, PROXY_ACCEPT_PAUSE_MS,
+							    proxy_resume, ls);
+			return;
+		}
 		if (cfd < 0)
 			return;
 		if (proxy_conn_new(ls, cfd) < 0)
@@ -142,8 +161,11 @@ static bool proxy_expired(struct proxy_conn *c, int64_t now)
 {
 	const struct proxy_opts *o = &c->p->o;
 
+	/* A first request must arrive in time even if no byte ever does; a
+	 * kept-alive connection between requests has the idle timeout. */
 	if (c->st == PS_HEAD && now - c->head_ms > o->header_timeout_ms &&
-	    (c->cin.len > 0 || c->req.url.len > 0 || c->req.nheaders > 0))
+	    (!c->served || c->cin.len > 0 || c->req.url.len > 0 ||
+	     c->req.nheaders > 0))
 		return true;
 	if ((c->st == PS_RESOLVE || c->st == PS_DIAL) &&
 	    now - c->dial_ms > o->connect_timeout_ms)
@@ -332,6 +354,8 @@ void proxy_unlisten(struct proxy *p, void *cookie)
 		if (c->lsn == ls)
 			proxy_conn_close(c);
 	}
+	if (ls->paused)
+		loop_timer_cancel(p->loop, ls->paused);
 	loop_del_fd(p->loop, ls->fd);
 	close(ls->fd);
 	free(ls);

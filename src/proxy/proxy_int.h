@@ -18,6 +18,7 @@
 #define PROXY_IDLE_TIMEOUT_MS 120000   /* no bytes either way */
 #define PROXY_CONNECT_TIMEOUT_MS 10000 /* resolve and dial */
 #define PROXY_TICK_MS 1000      /* how often a connection's clock is read */
+#define PROXY_ACCEPT_PAUSE_MS 100 /* out of descriptors: accept again after */
 #define PROXY_HOSTS_LINE_MAX 512 /* a line of the hosts file */
 
 enum proxy_state {
@@ -47,6 +48,7 @@ struct proxy_lsn {
 	struct proxy *p;
 	int fd;
 	void *cookie;
+	struct loop_timer *paused; /* out of descriptors: accepting later */
 	struct proxy_lsn *next;
 };
 
@@ -60,6 +62,7 @@ struct proxy_conn {
 	uint32_t cev, uev;       /* what each descriptor is watched for */
 	enum proxy_state st;
 	bool c_eof, u_eof, u_connected;
+	bool served;               /* a whole request was answered */
 	struct proxy_req req;
 	struct proxy_bufq cin;  /* raw from the client, not yet parsed */
 	struct proxy_bufq c2u;  /* to the upstream */

@@ -175,6 +175,7 @@ static int proxy_io_parse(struct proxy_conn *c)
 	if (r == PROXY_REQ_END && body) {
 		proxy_req_next(&c->req);
 		c->st = PS_HEAD;
+		c->served = true;
 		c->head_ms = loop_now_ms(c->p->loop);
 		return 1;
 	}
