@@ -480,8 +480,6 @@ def test_unknown_method_501(gw):
     assert line.startswith("HTTP/1.1 501 "), line
 
 
-@pytest.mark.xfail(strict=True, reason="a header name with a space is "
-                   "forwarded upstream instead of being refused")
 def test_space_in_header_name_refused(gw):
     _, sh, ports, _, _ = gw
     line, closed = answer(proxy_port(sh), (
