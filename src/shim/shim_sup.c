@@ -113,7 +113,7 @@ static int shim_landlock(json_object *plan)
 }
 
 /* Without user-notify: the plain filter, and the tracer if allowed. */
-static int shim_fallback(struct shim_att *a, bool ptrace_ok)
+static int shim_fallback(struct shim_att *a, bool ptrace_ok, bool landlock)
 {
 	struct ptracer_filter pf;
 	struct sup_filter f;
@@ -121,7 +121,9 @@ static int shim_fallback(struct shim_att *a, bool ptrace_ok)
 
 	if (r == 0)
 		r = sup_install_plain(&f.prog);
-	a->mode = "landlock";
+	/* Without Landlock nothing decides files: say so, and let the daemon
+	 * hold it against security.minimum_mode. */
+	a->mode = landlock ? "landlock" : "minimal";
 	if (r == 0 && ptrace_ok && ptracer_filter_build(&pf) == 0 &&
 	    ptracer_install(&pf.prog) == 0)
 		a->mode = "ptrace";
@@ -163,7 +165,7 @@ const char *shim_supervise(const struct shim_conf *c, json_object *plan,
 		r = shim_landlock_fs(plan, ll >= 4);
 		if (r == 0)
 			r = shim_fallback(&a, full || strcmp(
-				json_object_get_string(m), "ptrace") == 0);
+				json_object_get_string(m), "ptrace") == 0, ll > 0);
 	}
 	if (a.sock >= 0)
 		close(a.sock);
