@@ -19,10 +19,11 @@
 
 #include <cmocka.h>
 
+#include "child.h"
+
 #include "landlock/landlock.h"
 
 #define T_PATH_MAX 256
-#define T_RES_MAX 16 /* results one child reports */
 
 struct t_tree {
 	char dir[T_PATH_MAX];
@@ -98,35 +99,9 @@ static int t_teardown(void **state)
 	return 0;
 }
 
-/* Run the child; its results land in res. */
-static void t_run(void (*fn)(const struct t_tree *, int *),
-		  const struct t_tree *t, int *res)
+static void t_child(void *arg, int *res)
 {
-	int p[2], st = 0;
-	pid_t pid;
-
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int out[T_RES_MAX];
-
-		for (int i = 0; i < T_RES_MAX; i++)
-			out[i] = -1000;
-		close(p[0]);
-		fn(t, out);
-		_exit(write(p[1], out, sizeof(out)) == sizeof(out) ? 0 : 1);
-	}
-	close(p[1]);
-	assert_int_equal(read(p[0], res, sizeof(int) * T_RES_MAX),
-			 (ssize_t)(sizeof(int) * T_RES_MAX));
-	close(p[0]);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-}
-
-static void t_child(const struct t_tree *t, int *res)
-{
+	const struct t_tree *t = arg;
 	char p[5][T_PATH_MAX];
 	const char *deny[4] = {p[1], p[2], p[3], "/no/such/elsewhere"};
 	const char *deny_d[1] = {p[4]};

@@ -27,11 +27,12 @@
 
 #include <cmocka.h>
 
+#include "child.h"
+
 #include "landlock/landlock.h"
 #include "landlock/landlock_int.h"
 
 #define T_PATH_MAX 256
-#define T_RES_MAX 16        /* results one child reports */
 #define T_TRUE "/bin/true"  /* the binary the trees copy */
 #define T_EXEC_FAILED 100   /* exit code base for a failed execve */
 #define T_USRBIN_DENY 10    /* files denied in the /usr/bin case */
@@ -44,8 +45,6 @@ struct t_tree {
 	char dir[T_PATH_MAX];
 };
 
-/* What a child did: results[i] is 0 or an errno value. */
-typedef void (*t_child_fn)(void *arg, int *res);
 
 static void t_path(const struct t_tree *t, char *out, const char *rel)
 {
@@ -91,32 +90,6 @@ static int t_copy_exec(const char *path)
 {
 	t_copy(T_TRUE, path);
 	return t_exec(path);
-}
-
-/* Run fn in a child; its T_RES_MAX results land in res. */
-static void t_run(t_child_fn fn, void *arg, int *res)
-{
-	int p[2], st = 0;
-	pid_t pid;
-
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int out[T_RES_MAX];
-
-		for (int i = 0; i < T_RES_MAX; i++)
-			out[i] = -1000;
-		close(p[0]);
-		fn(arg, out);
-		_exit(write(p[1], out, sizeof(out)) == sizeof(out) ? 0 : 1);
-	}
-	close(p[1]);
-	assert_int_equal(read(p[0], res, sizeof(int) * T_RES_MAX),
-			 (ssize_t)(sizeof(int) * T_RES_MAX));
-	close(p[0]);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
 /* errno of a syscall result: 0 when r >= 0. */
