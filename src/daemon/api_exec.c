@@ -15,6 +15,7 @@
 #include "daemon/supv.h"
 #include "trash/trash.h"
 #include "daemon/exec.h"
+#include "daemon/llmgw.h"
 #include "daemon/netgw.h"
 #include "daemon/ident.h"
 #include "daemon/precheck.h"
@@ -133,9 +134,9 @@ static int xrun_env(struct xrun *x, const struct policy_cmd_rule *rule,
 	static const char *const base[] = {"PATH", "LANG", "LC_ALL", "LC_CTYPE",
 					   "TERM", "HOME", NULL};
 	json_object *env = json_object_object_get(x->request, "env");
-	char **in = NULL, *inject[3 + NETGW_ENV_N] = {NULL};
+	char **in = NULL, *inject[3 + NETGW_ENV_N + LLMGW_ENV_N] = {NULL};
 	char sid[SESSION_ID_MAX + 32], cid[80];
-	char net[NETGW_ENV_N][NETGW_ENV_LEN];
+	char net[NETGW_ENV_N + LLMGW_ENV_N][NETGW_ENV_LEN];
 	size_t nnet = netgw_env(x->d, x->s->id, net);
 	size_t n = 0;
 	int r = 0;
@@ -159,6 +160,7 @@ static int xrun_env(struct xrun *x, const struct policy_cmd_rule *rule,
 	}
 	snprintf(sid, sizeof(sid), "AGENTSH_SESSION_ID=%s", x->s->id);
 	snprintf(cid, sizeof(cid), "AGENTSH_COMMAND_ID=%s", x->id);
+	nnet += llmgw_env(x->d, x->s->id, net + nnet);
 	inject[0] = sid;
 	inject[1] = cid;
 	for (size_t i = 0; i < nnet; i++)

@@ -10,6 +10,7 @@
 #include "common/str.h"
 #include "daemon/daemon.h"
 #include "daemon/dnsgw.h"
+#include "daemon/llmgw.h"
 #include "daemon/netgw.h"
 #include "daemon/supv.h"
 
@@ -50,6 +51,7 @@ int daemon_session_create(struct daemon *d, const char *id, const char *ws,
 	}
 	if (r == 0) {
 		dnsgw_session_start(d, *out);
+		llmgw_session_start(d, *out);
 		session_event(d, *out, "session_created", NULL);
 	}
 	return r;
@@ -65,6 +67,7 @@ void daemon_session_destroy(struct daemon *d, struct session *s,
 	supv_pt_session_gone(d, id);
 	dnsgw_session_stop(s);
 	netgw_session_stop(d, id);
+	llmgw_session_stop(d, id);
 	session_destroy(d->sessions, id);
 }
 
@@ -164,6 +167,15 @@ static void sessions_get(struct http_req *req, void *arg)
 		daemon_send_json(req, 200, daemon_session_json(d, s));
 }
 
+static void sessions_proxy(struct http_req *req, void *arg)
+{
+	struct daemon *d = arg;
+	struct session *s = path_session(d, req);
+
+	if (s)
+		daemon_send_json(req, 200, llmgw_json(d, s->id));
+}
+
 static void sessions_delete(struct http_req *req, void *arg)
 {
 	struct daemon *d = arg;
@@ -261,6 +273,9 @@ int daemon_routes_sessions(struct daemon *d)
 		r = http_route(d->http, "GET", "/api/v1/sessions", sessions_list, d);
 	if (r == 0)
 		r = http_route(d->http, "GET", "/api/v1/sessions/{id}", sessions_get, d);
+	if (r == 0)
+		r = http_route(d->http, "GET", "/api/v1/sessions/{id}/proxy",
+			       sessions_proxy, d);
 	if (r == 0)
 		r = http_route(d->http, "DELETE", "/api/v1/sessions/{id}",
 			       sessions_delete, d);

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/str.h"
 #include "daemon/daemon.h"
+#include "daemon/llmgw.h"
 #include "daemon/netgw.h"
 #include "daemon/ident.h"
 #include "daemon/precheck.h"
@@ -145,14 +146,15 @@ static void prep_redirect(struct prep *p, const struct policy_verdict *v,
 	buf_release(&b);
 }
 
-/* The network gateway's proxy variables, added to what is injected; the
+/* The network and LLM gateways' variables, added to what is injected; the
  * caller's own values of them are not kept (the first one would win). */
 static void prep_env_net(struct prep *p, json_object *inj,
 			 const struct policy_env_var *vars, size_t nv, bool *keep)
 {
-	char net[NETGW_ENV_N][NETGW_ENV_LEN];
+	char net[NETGW_ENV_N + LLMGW_ENV_N][NETGW_ENV_LEN];
 	size_t n = netgw_env(p->d, p->s->id, net);
 
+	n += llmgw_env(p->d, p->s->id, net + n);
 	for (size_t i = 0; i < n; i++) {
 		size_t kl = (size_t)(strchr(net[i], '=') - net[i]);
 		for (size_t j = 0; j < nv; j++)

@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/str.h"
+#include "daemon/llmgw.h"
 #include "daemon/netgw.h"
 #include "daemon/ident.h"
 #include "daemon/supv.h"
@@ -415,6 +416,8 @@ static int daemon_start(struct daemon *d, const char *cfgpath, char **envp)
 	if (r == 0)
 		r = netgw_open(d);
 	if (r == 0)
+		r = llmgw_open(d);
+	if (r == 0)
 		r = daemon_listen(d);
 	if (r == 0)
 		r = daemon_routes_misc(d);
@@ -438,6 +441,7 @@ static void daemon_stop(struct daemon *d)
 	supv_free_all(d);
 	supv_pt_free(d);
 	http_server_free(d->http);
+	llmgw_close(d);
 	while (d->sessions && session_count(d->sessions) > 0)
 		daemon_session_destroy(d, session_at(d->sessions, 0),
 				       "session_destroyed", "shutdown");

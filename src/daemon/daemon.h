@@ -57,6 +57,7 @@ struct daemon {
 	struct supv_listener *listeners;
 	size_t nlisteners;
 	struct netgw *netgw;  /* the network gateway, NULL when off */
+	struct llmgw *llmgw;  /* the LLM gateway, NULL when off */
 	struct supv_pt *pt;   /* the ptrace mode's tracer, once needed */
 	pthread_mutex_t big;  /* held by the loop while it dispatches, and by
 			       * supervisor threads while they decide */

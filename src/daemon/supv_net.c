@@ -11,6 +11,7 @@
 
 #include "audit/audit.h"
 #include "common/str.h"
+#include "daemon/llmgw.h"
 #include "daemon/netgw.h"
 #include "daemon/daemon.h"
 #include "daemon/dnsgw.h"
@@ -35,15 +36,16 @@ static void supv_net_event(struct supv_listener *l, pid_t pid,
 		v->effective = POLICY_DENY; /* unrecorded: not allowed */
 }
 
-/* The daemon's own TCP listener and the session's proxy on loopback are
- * always reachable. */
+/* The daemon's own TCP listener and the session's proxies (network and
+ * LLM) on loopback are always reachable. */
 static bool supv_is_self(struct daemon *d, const struct session *s,
 			 const struct sup_net_req *r)
 {
 	static const unsigned char lo6[16] = {[15] = 1};
-	uint16_t proxy = netgw_port(d, s->id);
+	uint16_t proxy = netgw_port(d, s->id), llm = llmgw_port(d, s->id);
 
-	if (r->port == 0 || (r->port != d->http_port && r->port != proxy))
+	if (r->port == 0 || (r->port != d->http_port && r->port != proxy &&
+			     r->port != llm))
 		return false;
 	if (r->family == AF_INET)
 		return r->addr[0] == 127;
