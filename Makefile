@@ -72,6 +72,7 @@ demo: all
 
 deps:
 	sh scripts/install-deps.sh
+	sh scripts/install-npm.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'fuzz/*.c' 'bench/*.c')

@@ -10,6 +10,7 @@ int cmd_policy(int argc, char **argv, char **envp);
 int cmd_shim(int argc, char **argv, char **envp);
 int cmd_exec(int argc, char **argv, char **envp);
 int cmd_session(int argc, char **argv, char **envp);
+int cmd_proxy(int argc, char **argv, char **envp);
 int cmd_events_tail(int argc, char **argv, char **envp);
 
 /* Print text to stdout through a pager-free, plain writer. */

@@ -383,3 +383,69 @@ int cmd_events_tail(int argc, char **argv, char **envp)
 	}
 	return CLI_EXIT_OK;
 }
+
+static const char proxy_help[] =
+"NAME\n"
+"    agentsh proxy - the embedded LLM proxy of a session\n"
+"\n"
+"SYNOPSIS\n"
+"    agentsh proxy status [SID] [--json]\n"
+"\n"
+"DESCRIPTION\n"
+"    Prints the state of the session's LLM proxy (address, DLP mode and\n"
+"    patterns) and what went through it: requests, requests with\n"
+"    redactions or refused, and the tokens the provider reported (input,\n"
+"    output, cache read and creation, reasoning). SID defaults to\n"
+"    $AGENTSH_SESSION_ID. See docs/LLM_PROXY.md.\n"
+"\n"
+"EXIT STATUS\n"
+"    0 success, 1 failure (no such session, daemon unreachable), 2 usage.\n";
+
+/* key: value per line; arrays joined with commas. */
+static void proxy_print(json_object *o)
+{
+	json_object_object_foreach(o, k, v) {
+		if (json_object_is_type(v, json_type_array)) {
+			printf("%s:", k);
+			for (size_t i = 0; i < json_object_array_length(v); i++)
+				printf("%s%s", i ? "," : " ", json_object_get_string(
+					       json_object_array_get_idx(v, i)));
+			putchar('\n');
+		} else {
+			printf("%s: %s\n", k, json_object_get_string(v));
+		}
+	}
+}
+
+int cmd_proxy(int argc, char **argv, char **envp)
+{
+	bool json = argc > 2 && strcmp(argv[argc - 1], "--json") == 0;
+	int n = argc - (json ? 1 : 0), st = 0, r;
+	const char *sid = n == 3 ? argv[2] : NULL;
+	json_object *resp = NULL;
+	char path[512];
+
+	if (n < 2 || n > 3 || strcmp(argv[1], "status") != 0) {
+		bool help = argc > 1 && strcmp(argv[1], "--help") == 0;
+		fputs(proxy_help, help ? stdout : stderr);
+		return help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+	}
+	for (size_t i = 0; sid == NULL && envp && envp[i]; i++)
+		if (strncmp(envp[i], "AGENTSH_SESSION_ID=", 19) == 0)
+			sid = envp[i] + 19;
+	if (sid == NULL || sid[0] == '\0') {
+		fputs("agentsh: proxy status: no SID and no $AGENTSH_SESSION_ID\n",
+		      stderr);
+		return CLI_EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "/api/v1/sessions/%s/proxy", sid);
+	r = client_call(envp, "GET", path, NULL, &resp, &st);
+	if (r == 0 && st == 200 && json)
+		puts(json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
+	else if (r == 0 && st == 200)
+		proxy_print(resp);
+	else if (r == 0)
+		fprintf(stderr, "agentsh: %s\n", client_err(resp));
+	json_object_put(resp);
+	return r < 0 || st != 200 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}

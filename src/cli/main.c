@@ -23,6 +23,7 @@ static const char main_help[] =
 "    exec SID -- CMD ARGS    Run a command in a session, under its policy.\n"
 "    session create|list|destroy   Manage sessions.\n"
 "    events query|tail       Search the audit log, or follow a session's.\n"
+"    proxy status [SID]      The session's LLM proxy: state, DLP, usage.\n"
 "    report SID              A markdown summary of a session.\n"
 "    policy check FILE...    Validate policies and report unreachable rules.\n"
 "    policy test ...         Ask a policy for one decision (exec, connect,\n"
@@ -76,6 +77,8 @@ int main(int argc, char **argv, char **envp)
 		return cmd_events(argc - 1, argv + 1, envp);
 	if (strcmp(cmd, "report") == 0)
 		return cmd_report(argc - 1, argv + 1, envp);
+	if (strcmp(cmd, "proxy") == 0)
+		return cmd_proxy(argc - 1, argv + 1, envp);
 	if (strcmp(cmd, "dlp") == 0)
 		return cmd_dlp(argc - 1, argv + 1, envp);
 	if (strcmp(cmd, "trash") == 0)
