@@ -11,6 +11,7 @@ status=0
 /usr/bin/python3 "$top/bench/bench_workloads.py" "$build" || status=1
 /usr/bin/python3 "$top/bench/bench_workloads.py" "$build" --fast-reads || status=1
 /usr/bin/python3 "$top/bench/bench_proxy.py" "$build" || status=1
+/usr/bin/python3 "$top/bench/bench_llmproxy.py" "$build" || status=1
 "$build/bench/bench_audit" || status=1
 "$build/bench/bench_dlp" "$top/src" || status=1
 "$build/bench/bench_ptracer" || status=1

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,8 @@ static void llmp_accept_one(struct llmproxy *p, int fd)
 		return;
 	}
 	llmp_set_timeout(fd, p->idle_ms);
+	/* Answers go out in pieces (head, chunks): no Nagle delay on them. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&th, &at, llmp_conn_main, c) != 0) {
