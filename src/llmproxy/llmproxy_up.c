@@ -187,9 +187,12 @@ static int llmp_tls(struct llmp_conn *c, const struct llmp_upstream *u)
 		X509_VERIFY_PARAM *vp = SSL_get0_param(c->ussl);
 		if (X509_VERIFY_PARAM_set1_ip_asc(vp, u->host) != 1)
 			return -EIO;
-	} else if (SSL_set_tlsext_host_name(c->ussl, u->host) != 1 ||
-		   SSL_set1_host(c->ussl, u->host) != 1) {
-		return -EIO;
+	} else {
+		char sni[LLMP_HOST_MAX]; /* the macro takes a non-const name */
+		str_lcpy(sni, u->host, sizeof(sni));
+		if (SSL_set_tlsext_host_name(c->ussl, sni) != 1 ||
+		    SSL_set1_host(c->ussl, u->host) != 1)
+			return -EIO;
 	}
 	if (SSL_connect(c->ussl) != 1) {
 		ERR_clear_error();
