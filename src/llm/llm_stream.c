@@ -106,8 +106,8 @@ int llm_st_delta(struct llm_stream *s, const char *d, size_t n,
 	struct llm_carry *l;
 	int rc;
 
-	if (d[v.s] != '"')
-		return 0;
+	if (!s->has_h || d[v.s] != '"')
+		return 0; /* nothing to restore: no lane, no hold-back */
 	buf_reset(&s->dec);
 	buf_reset(&s->emit);
 	if ((rc = buf_append(&s->dec, "", 0)) < 0 ||
