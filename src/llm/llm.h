@@ -23,6 +23,7 @@
 #define LLM_JSON_PATH_MAX 256          /* bytes of a reported JSON path */
 #define LLM_BODY_MAX (64u << 20)       /* decoded request body */
 #define LLM_SSE_EVENT_MAX (16u << 20)  /* one SSE event */
+#define LLM_TOKEN_MAX 48               /* = DLP_TOKEN_MAX (dlp/dlp_tok.h) */
 
 enum llm_dialect {
 	LLM_UNKNOWN,
@@ -72,8 +73,24 @@ struct llm_restore_hooks {
 	void *arg;
 };
 
+/*
+ * Provider semantics are kept, not converted:
+ * - Anthropic: input = input_tokens, which EXCLUDES cache_read
+ *   (cache_read_input_tokens) and cache_creation
+ *   (cache_creation_input_tokens); billed input is the sum of the three.
+ *   output = output_tokens (stream: the last message_delta, cumulative).
+ * - OpenAI Chat: input = prompt_tokens, which INCLUDES cache_read
+ *   (prompt_tokens_details.cached_tokens); output = completion_tokens,
+ *   which INCLUDES reasoning (completion_tokens_details.reasoning_tokens).
+ * - OpenAI Responses: input = input_tokens INCLUDING cache_read
+ *   (input_tokens_details.cached_tokens); output = output_tokens INCLUDING
+ *   reasoning (output_tokens_details.reasoning_tokens).
+ * known is false until the response reported usage (an interrupted stream
+ * has none: count it as unknown, not as 0).
+ */
 struct llm_usage {
 	uint64_t input, output, cache_read, cache_creation, reasoning;
+	bool known;
 };
 
 struct llm_stream;

@@ -1,0 +1,431 @@
+/*
+ * A strict RFC 8259 JSON lexer over a text in memory: validation with the
+ * offset of the first error, string decoding and encoding, and small
+ * lookups (a member, a path, array elements) for SSE events.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/utf8.h"
+#include "llm/llm_int.h"
+
+/* Byte classes inside a string: 0 plain ASCII, 1 '"', 2 '\\', 3 control,
+ * 4 non-ASCII (a UTF-8 sequence to check). */
+static const unsigned char llm_json_cls[256] = {
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+};
+
+void llm_json_init(struct llm_json *j, const char *p, size_t n)
+{
+	memset(j, 0, sizeof(*j));
+	j->p = p;
+	j->n = n;
+}
+
+int llm_json_fail(struct llm_json *j, int rc, const char *why)
+{
+	if (j->err == NULL) {
+		j->err = why;
+		j->err_off = j->pos;
+	}
+	return rc;
+}
+
+void llm_json_ws(struct llm_json *j)
+{
+	while (j->pos < j->n) {
+		char c = j->p[j->pos];
+
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			return;
+		j->pos++;
+	}
+}
+
+static int llm_json_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Four hex digits at p (bounds checked by the caller); -1 if not hex. */
+static long llm_json_u4(const char *p)
+{
+	long v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int h = llm_json_hex(p[i]);
+
+		if (h < 0)
+			return -1;
+		v = (v << 4) | h;
+	}
+	return v;
+}
+
+/* One escape at the cursor (on the backslash). */
+static int llm_json_skip_escape(struct llm_json *j)
+{
+	if (j->pos + 1 >= j->n)
+		return llm_json_fail(j, -EINVAL, "unterminated string");
+	switch (j->p[j->pos + 1]) {
+	case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+	case 'r': case 't':
+		j->pos += 2;
+		return 0;
+	case 'u':
+		if (j->pos + 6 > j->n || llm_json_u4(j->p + j->pos + 2) < 0)
+			return llm_json_fail(j, -EINVAL, "invalid \\u escape");
+		j->pos += 6;
+		return 0;
+	default:
+		return llm_json_fail(j, -EINVAL, "invalid escape");
+	}
+}
+
+int llm_json_skip_string(struct llm_json *j)
+{
+	const unsigned char *p = (const unsigned char *)j->p;
+	size_t l;
+
+	j->pos++; /* the opening quote */
+	for (;;) {
+		while (j->pos < j->n && llm_json_cls[p[j->pos]] == 0)
+			j->pos++;
+		if (j->pos >= j->n)
+			return llm_json_fail(j, -EINVAL, "unterminated string");
+		switch (llm_json_cls[p[j->pos]]) {
+		case 1:
+			j->pos++;
+			return 0;
+		case 2:
+			if (llm_json_skip_escape(j) < 0)
+				return -EINVAL;
+			break;
+		case 3:
+			return llm_json_fail(j, -EINVAL,
+					     "control character in string");
+		default:
+			l = utf8_seq_len(j->p + j->pos, j->n - j->pos);
+			if (l == 0)
+				return llm_json_fail(j, -EINVAL,
+						     "invalid UTF-8");
+			j->pos += l;
+		}
+	}
+}
+
+static size_t llm_json_digits(struct llm_json *j)
+{
+	size_t s = j->pos;
+
+	while (j->pos < j->n && j->p[j->pos] >= '0' && j->p[j->pos] <= '9')
+		j->pos++;
+	return j->pos - s;
+}
+
+static int llm_json_skip_number(struct llm_json *j)
+{
+	if (j->p[j->pos] == '-')
+		j->pos++;
+	if (j->pos < j->n && j->p[j->pos] == '0')
+		j->pos++;
+	else if (llm_json_digits(j) == 0)
+		return llm_json_fail(j, -EINVAL, "invalid number");
+	if (j->pos < j->n && j->p[j->pos] == '.') {
+		j->pos++;
+		if (llm_json_digits(j) == 0)
+			return llm_json_fail(j, -EINVAL, "invalid fraction");
+	}
+	if (j->pos < j->n && (j->p[j->pos] == 'e' || j->p[j->pos] == 'E')) {
+		j->pos++;
+		if (j->pos < j->n &&
+		    (j->p[j->pos] == '+' || j->p[j->pos] == '-'))
+			j->pos++;
+		if (llm_json_digits(j) == 0)
+			return llm_json_fail(j, -EINVAL, "invalid exponent");
+	}
+	return 0;
+}
+
+static int llm_json_skip_lit(struct llm_json *j, const char *lit)
+{
+	size_t l = strlen(lit);
+
+	if (j->n - j->pos < l || memcmp(j->p + j->pos, lit, l) != 0)
+		return llm_json_fail(j, -EINVAL, "invalid literal");
+	j->pos += l;
+	return 0;
+}
+
+/* The members or elements of a container at the cursor ('{' or '['). */
+static int llm_json_skip_container(struct llm_json *j)
+{
+	char close = j->p[j->pos] == '{' ? '}' : ']';
+	int rc = 0;
+
+	if (++j->depth > LLM_JSON_DEPTH_MAX)
+		return llm_json_fail(j, -E2BIG, "nesting too deep");
+	j->pos++;
+	llm_json_ws(j);
+	if (j->pos < j->n && j->p[j->pos] == close)
+		goto out;
+	for (;;) {
+		if (close == '}') {
+			if (j->pos >= j->n || j->p[j->pos] != '"') {
+				rc = llm_json_fail(j, -EINVAL, "expected key");
+				break;
+			}
+			if ((rc = llm_json_skip_string(j)) < 0)
+				break;
+			llm_json_ws(j);
+			if (j->pos >= j->n || j->p[j->pos] != ':') {
+				rc = llm_json_fail(j, -EINVAL, "expected ':'");
+				break;
+			}
+			j->pos++;
+		}
+		if ((rc = llm_json_skip_value(j)) < 0)
+			break;
+		llm_json_ws(j);
+		if (j->pos < j->n && j->p[j->pos] == ',') {
+			j->pos++;
+			llm_json_ws(j);
+			continue;
+		}
+		if (j->pos < j->n && j->p[j->pos] == close)
+			goto out;
+		rc = llm_json_fail(j, -EINVAL, "expected ',' or close");
+		break;
+	}
+	return rc;
+out:
+	j->pos++;
+	j->depth--;
+	return 0;
+}
+
+int llm_json_skip_value(struct llm_json *j)
+{
+	llm_json_ws(j);
+	if (j->pos >= j->n)
+		return llm_json_fail(j, -EINVAL, "expected a value");
+	switch (j->p[j->pos]) {
+	case '{': case '[':
+		return llm_json_skip_container(j);
+	case '"':
+		return llm_json_skip_string(j);
+	case 't':
+		return llm_json_skip_lit(j, "true");
+	case 'f':
+		return llm_json_skip_lit(j, "false");
+	case 'n':
+		return llm_json_skip_lit(j, "null");
+	default:
+		if (j->p[j->pos] == '-' ||
+		    (j->p[j->pos] >= '0' && j->p[j->pos] <= '9'))
+			return llm_json_skip_number(j);
+		return llm_json_fail(j, -EINVAL, "unexpected character");
+	}
+}
+
+int llm_json_end(struct llm_json *j)
+{
+	llm_json_ws(j);
+	if (j->pos != j->n)
+		return llm_json_fail(j, -EINVAL, "trailing bytes after value");
+	return 0;
+}
+
+int llm_json_validate(const char *p, size_t n, struct llm_json *j)
+{
+	int rc;
+
+	llm_json_init(j, p, n);
+	if ((rc = llm_json_skip_value(j)) < 0)
+		return rc;
+	return llm_json_end(j);
+}
+
+/* Append code point cp as UTF-8 (a lone surrogate as its 3-byte form). */
+static int llm_json_put_cp(struct buf *out, unsigned long cp)
+{
+	char b[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | (cp >> 6));
+		b[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | (cp >> 12));
+		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		b[0] = (char)(0xf0 | (cp >> 18));
+		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	return buf_append(out, b, n);
+}
+
+/* A \u escape at p[i] (validated); a surrogate pair joins. *adv = bytes. */
+static int llm_json_decode_u(const char *p, size_t n, size_t i,
+			     struct buf *out, size_t *adv)
+{
+	unsigned long cp = (unsigned long)llm_json_u4(p + i + 2);
+	long lo;
+
+	*adv = 6;
+	if (cp >= 0xd800 && cp <= 0xdbff && i + 12 <= n && p[i + 6] == '\\' &&
+	    p[i + 7] == 'u') {
+		lo = llm_json_u4(p + i + 8);
+		if (lo >= 0xdc00 && lo <= 0xdfff) {
+			cp = 0x10000 + ((cp - 0xd800) << 10) +
+			     ((unsigned long)lo - 0xdc00);
+			*adv = 12;
+		}
+	}
+	/* A lone surrogate is kept as its 3-byte form; encoding turns it
+	 * back into the same escape. */
+	return llm_json_put_cp(out, cp);
+}
+
+int llm_json_decode(const char *p, size_t n, struct buf *out)
+{
+	size_t i = 1, run, adv;
+	int rc = 0;
+	char c;
+
+	n--; /* the closing quote */
+	while (i < n) {
+		run = i;
+		while (i < n && p[i] != '\\')
+			i++;
+		if ((rc = buf_append(out, p + run, i - run)) < 0)
+			goto out;
+		if (i >= n)
+			break;
+		c = p[i + 1];
+		adv = 2;
+		switch (c) {
+		case 'b': rc = buf_putc(out, '\b'); break;
+		case 'f': rc = buf_putc(out, '\f'); break;
+		case 'n': rc = buf_putc(out, '\n'); break;
+		case 'r': rc = buf_putc(out, '\r'); break;
+		case 't': rc = buf_putc(out, '\t'); break;
+		case 'u': rc = llm_json_decode_u(p, n, i, out, &adv); break;
+		default: rc = buf_putc(out, c); break;
+		}
+		if (rc < 0)
+			goto out;
+		i += adv;
+	}
+out:
+	return rc;
+}
+
+/* Append the escape of one ASCII byte that JSON requires escaped. */
+static int llm_json_escape_byte(struct buf *out, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+	switch (c) {
+	case '"': return buf_append(out, "\\\"", 2);
+	case '\\': return buf_append(out, "\\\\", 2);
+	case '\n': return buf_append(out, "\\n", 2);
+	case '\r': return buf_append(out, "\\r", 2);
+	case '\t': return buf_append(out, "\\t", 2);
+	case '\b': return buf_append(out, "\\b", 2);
+	case '\f': return buf_append(out, "\\f", 2);
+	default: return buf_append(out, e, 6);
+	}
+}
+
+/* A non-ASCII sequence at s: kept if valid UTF-8, a lone surrogate's
+ * 3-byte form becomes its \u escape, anything else U+FFFD. */
+static int llm_json_escape_high(struct buf *out, const char *s, size_t n,
+				size_t *adv)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t l = utf8_seq_len(s, n);
+	char e[7];
+
+	if (l > 0) {
+		*adv = l;
+		return buf_append(out, s, l);
+	}
+	if (n >= 3 && u[0] == 0xed && u[1] >= 0xa0 && u[1] <= 0xbf &&
+	    (u[2] & 0xc0) == 0x80) {
+		unsigned cp = 0xd000 | ((u[1] & 0x3fu) << 6) | (u[2] & 0x3fu);
+
+		snprintf(e, sizeof(e), "\\u%04x", cp);
+		*adv = 3;
+		return buf_append(out, e, 6);
+	}
+	*adv = 1;
+	return buf_append(out, "\\ufffd", 6);
+}
+
+int llm_json_escape(struct buf *out, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run, adv;
+	int rc = 0;
+
+	while (i < n) {
+		run = i;
+		while (i < n && llm_json_cls[u[i]] == 0)
+			i++;
+		if ((rc = buf_append(out, s + run, i - run)) < 0 || i >= n)
+			break;
+		if (u[i] >= 0x80) {
+			rc = llm_json_escape_high(out, s + i, n - i, &adv);
+			i += adv;
+		} else {
+			rc = llm_json_escape_byte(out, u[i]);
+			i++;
+		}
+		if (rc < 0)
+			break;
+	}
+	return rc;
+}
+
+int llm_json_encode(struct buf *out, const char *s, size_t n)
+{
+	int rc;
+
+	if ((rc = buf_putc(out, '"')) < 0 ||
+	    (rc = llm_json_escape(out, s, n)) < 0)
+		return rc;
+	return buf_putc(out, '"');
+}
