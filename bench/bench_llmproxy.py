@@ -56,7 +56,7 @@ def corpus():
     """Source text of this repository: realistic code, some secrets."""
     text = "".join(p.read_text(errors="replace")
                    for p in sorted((TOP / "src").rglob("*.c")))
-    secrets = ["contact bob.jones@example.org about it",
+    secrets = ["contact bob.jones@acmecorp.net about it",
                "key AKIAQ3EGRVUXNWX7ZPKT here"]
     return text, secrets
 

@@ -191,8 +191,7 @@ int llmp_relay_response(struct llmp_conn *c, enum llm_dialect d,
 		r = -EPIPE;
 	if (rs.st) {
 		llm_stream_usage(rs.st, u);
-		*usage_known = r == 0 && (u->input || u->output ||
-					  u->cache_read || u->cache_creation);
+		*usage_known = r == 0 && u->known;
 	}
 	llm_stream_free(rs.st);
 	buf_release(&rs.out);
