@@ -16,10 +16,11 @@ import subprocess
 
 import pytest
 
-from gateway import TOP, Daemon, build_dir
+from gateway import TOP, Daemon, build_dir, bwrap_cmd, make_root
 from llm_upstream import Reply, Upstream, make_ca
 
 AGENTSH = str(build_dir() / "agentsh")
+SHIM = str(build_dir() / "agentsh-shell-shim")
 LLM_DIR = TOP / "tests" / "e2e" / "llm"
 SDK = str(LLM_DIR / "sdk.mjs")
 EMAIL = "alice.smith@acmecorp.net"
@@ -159,6 +160,21 @@ def test_base_urls_injected_after_env_filtering(redact):
     started = [e for e in redact.events("llm_proxy_started")
                if e.get("session_id") == "s1"]
     assert started
+
+
+def test_base_urls_in_shimmed_shell(redact, tmp_path_factory):
+    # The shim path: bash in a test root with the shim in front of it.
+    tmp = tmp_path_factory.mktemp("root")
+    root, etc = make_root(tmp, redact.d, SHIM, AGENTSH)
+    p = subprocess.run(bwrap_cmd(root, etc, tmp, ["bash", "-c",
+                       "echo $AGENTSH_SESSION_ID $ANTHROPIC_BASE_URL "
+                       "$OPENAI_BASE_URL"], cwd=redact.ws),
+                       capture_output=True, text=True, timeout=60,
+                       env={"PATH": "/usr/bin:/bin", "HOME": "/root"})
+    assert p.returncode == 0, p.stderr
+    sid, a, o = p.stdout.split()
+    port = redact.port(sid)
+    assert (a, o) == (f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/v1")
 
 
 def test_anthropic_request_redacted_and_opaque_fields_identical(redact, upstream):
