@@ -35,7 +35,6 @@ static void llmp_destroy(struct llmproxy *p)
 		close(p->lfd);
 	if (p->wakefd >= 0)
 		close(p->wakefd);
-	SSL_CTX_free(p->ssl);
 	dlp_session_free(p->ds);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
@@ -63,7 +62,7 @@ static int llmp_init_dlp(struct llmproxy *p)
 
 	if (p->dlp == LLMPROXY_DLP_OFF)
 		return 0;
-	if (p->engine == NULL || p->elock == NULL)
+	if (p->eng == NULL)
 		return -EINVAL;
 	if (p->dlp != LLMPROXY_DLP_TOKENIZE)
 		return 0;
@@ -86,15 +85,15 @@ int llmproxy_new(const struct llmproxy_opts *o, const struct llmproxy_ops *ops,
 	p->ops = *ops;
 	p->arg = arg;
 	str_lcpy(p->tag, o->tag ? o->tag : "", sizeof(p->tag));
-	p->engine = o->engine;
-	p->elock = o->engine_lock;
+	p->eng = o->eng;
+	p->tls = o->tls;
 	p->dlp = o->dlp;
 	p->idle_ms = o->idle_ms > 0 ? o->idle_ms : LLMPROXY_IDLE_MS;
 	p->upstream_ms = o->upstream_ms > 0 ? o->upstream_ms : LLMPROXY_UPSTREAM_MS;
 	p->connect_ms = o->connect_ms > 0 ? o->connect_ms : LLMPROXY_CONNECT_MS;
 	if ((r = llmp_up_parse(o->anthropic_url, &p->up[LLMP_ANTHROPIC])) < 0 ||
 	    (r = llmp_up_parse(o->openai_url, &p->up[LLMP_OPENAI])) < 0 ||
-	    (r = llmp_up_ssl_ctx(o->ca_file, &p->ssl)) < 0 ||
+	    (r = o->tls ? 0 : -EINVAL) < 0 ||
 	    (r = llmp_init_dlp(p)) < 0)
 		goto out;
 	p->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -289,9 +288,9 @@ void llmproxy_stats(struct llmproxy *p, struct llmproxy_stats *st)
 	pthread_mutex_unlock(&p->mu);
 	st->tokens = 0;
 	if (p->ds) {
-		pthread_mutex_lock(p->elock);
+		pthread_mutex_lock(&p->eng->lock);
 		st->tokens = dlp_session_tokens(p->ds);
-		pthread_mutex_unlock(p->elock);
+		pthread_mutex_unlock(&p->eng->lock);
 	}
 }
 

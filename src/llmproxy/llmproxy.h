@@ -30,6 +30,19 @@
 struct dlp_engine;
 struct llmproxy;
 
+/*
+ * A DLP engine shared by the proxies of a daemon, published by its owner
+ * once built (compiling takes long: it is done off the start path). A
+ * scan waits for ready; ready with engine NULL means it failed, and
+ * requests that need scanning are refused.
+ */
+struct llmproxy_engine {
+	pthread_mutex_t lock;          /* held around every use of engine */
+	pthread_cond_t cv;             /* signalled when ready is set */
+	struct dlp_engine *engine;
+	bool ready;
+};
+
 /* One aggregated redaction: never the value. */
 struct llmproxy_redaction {
 	const char *rule, *display, *path;
@@ -66,10 +79,9 @@ enum llmproxy_dlp {
 
 struct llmproxy_opts {
 	const char *anthropic_url, *openai_url; /* scheme://host[:port][/p] */
-	struct dlp_engine *engine;     /* shared; NULL with LLMPROXY_DLP_OFF */
-	pthread_mutex_t *engine_lock;  /* held around every engine use */
+	struct llmproxy_engine *eng;   /* shared; NULL with LLMPROXY_DLP_OFF */
 	enum llmproxy_dlp dlp;
-	const char *ca_file;           /* extra trust anchors; NULL: none */
+	struct llmproxy_tls *tls;      /* shared upstream TLS settings */
 	const char *tag;               /* copied; handed back in events */
 	int64_t idle_ms, upstream_ms, connect_ms; /* 0: the defaults above */
 };
@@ -79,6 +91,15 @@ struct llmproxy_stats {
 	struct llm_usage usage;
 	size_t tokens;                 /* tokens in the session's map */
 };
+
+/*
+ * Upstream TLS settings shared by the proxies of a daemon: the system
+ * trust store plus ca_file (NULL: none). Loading the store is slow, so it
+ * happens at the first TLS connection, once. Free after the proxies.
+ */
+struct llmproxy_tls;
+int llmproxy_tls_new(const char *ca_file, struct llmproxy_tls **out);
+void llmproxy_tls_free(struct llmproxy_tls *t);
 
 /*
  * A proxy (not yet listening). -EINVAL for a provider URL that cannot be

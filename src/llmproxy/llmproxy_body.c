@@ -135,9 +135,12 @@ static int llmp_scan_hook(void *arg, const char *jpath, const char *s,
 	int r;
 
 	sc->jpath = jpath;
-	pthread_mutex_lock(p->elock);
-	r = dlp_apply(p->engine, p->ds, s, n, out, llmp_applied, sc, &st);
-	pthread_mutex_unlock(p->elock);
+	pthread_mutex_lock(&p->eng->lock);
+	while (!p->eng->ready)
+		pthread_cond_wait(&p->eng->cv, &p->eng->lock);
+	r = p->eng->engine == NULL ? -EIO : dlp_apply(p->eng->engine, p->ds,
+		s, n, out, llmp_applied, sc, &st);
+	pthread_mutex_unlock(&p->eng->lock);
 	if (r < 0)
 		return r;
 	if (st.findings == 0) {

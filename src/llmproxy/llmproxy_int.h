@@ -33,11 +33,10 @@ struct llmproxy {
 	void *arg;
 	char tag[LLMPROXY_TAG_MAX];
 	struct llmp_upstream up[LLMP_PROVIDERS];
-	struct dlp_engine *engine;
-	pthread_mutex_t *elock;
+	struct llmproxy_engine *eng;
 	enum llmproxy_dlp dlp;
 	struct dlp_session *ds;    /* tokenize mode: the token map */
-	SSL_CTX *ssl;
+	struct llmproxy_tls *tls;
 	int64_t idle_ms, upstream_ms, connect_ms;
 	int lfd, wakefd;
 	pthread_t acc;
@@ -81,7 +80,6 @@ struct llmp_conn {
 
 /* Upstream I/O (plain or TLS) on a connection. */
 int llmp_up_parse(const char *url, struct llmp_upstream *u);
-int llmp_up_ssl_ctx(const char *ca_file, SSL_CTX **out);
 int llmp_up_open(struct llmp_conn *c, const struct llmp_upstream *u);
 void llmp_up_close(struct llmp_conn *c);
 int llmp_up_write(struct llmp_conn *c, const void *p, size_t n);

@@ -148,6 +148,9 @@ static void llmp_refuse_status(int r, int *status, const char **why)
 	case -ENOSPC:
 		*status = 503, *why = "token map of the session is full";
 		break;
+	case -EIO:
+		*status = 503, *why = "the DLP engine is not available";
+		break;
 	default:
 		*status = 500, *why = "body could not be scanned";
 	}

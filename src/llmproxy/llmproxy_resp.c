@@ -32,9 +32,9 @@ static int llmp_restore(void *arg, const char *tok, size_t n,
 	struct llmproxy *p = arg;
 	int r;
 
-	pthread_mutex_lock(p->elock);
+	pthread_mutex_lock(&p->eng->lock);
 	r = dlp_session_restore(p->ds, tok, n, (enum dlp_lane)lane, out);
-	pthread_mutex_unlock(p->elock);
+	pthread_mutex_unlock(&p->eng->lock);
 	return r;
 }
 

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -101,7 +102,39 @@ int llmp_up_parse(const char *url, struct llmp_upstream *u)
 	return !u->tls && !llmp_loopback(u->host) ? -EPERM : 0;
 }
 
-int llmp_up_ssl_ctx(const char *ca_file, SSL_CTX **out)
+struct llmproxy_tls {
+	pthread_mutex_t mu;
+	SSL_CTX *ctx;     /* NULL until loaded */
+	char *ca_file;
+	int err;          /* a failed load stays failed */
+};
+
+int llmproxy_tls_new(const char *ca_file, struct llmproxy_tls **out)
+{
+	struct llmproxy_tls *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return -ENOMEM;
+	if (ca_file && ca_file[0] && (t->ca_file = strdup(ca_file)) == NULL) {
+		free(t);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&t->mu, NULL);
+	*out = t;
+	return 0;
+}
+
+void llmproxy_tls_free(struct llmproxy_tls *t)
+{
+	if (t == NULL)
+		return;
+	SSL_CTX_free(t->ctx);
+	free(t->ca_file);
+	pthread_mutex_destroy(&t->mu);
+	free(t);
+}
+
+static int llmp_tls_load(struct llmproxy_tls *t)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	int r = -EIO;
@@ -115,15 +148,29 @@ int llmp_up_ssl_ctx(const char *ca_file, SSL_CTX **out)
 	/* The system store, or SSL_CERT_FILE / SSL_CERT_DIR when set. */
 	if (SSL_CTX_set_default_verify_paths(ctx) != 1)
 		goto out;
-	if (ca_file && ca_file[0] &&
-	    SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1)
+	if (t->ca_file && SSL_CTX_load_verify_locations(ctx, t->ca_file,
+							 NULL) != 1)
 		goto out;
-	*out = ctx;
+	t->ctx = ctx;
 	ctx = NULL;
 	r = 0;
 out:
 	SSL_CTX_free(ctx);
+	ERR_clear_error();
 	return r;
+}
+
+/* The shared context, loaded on first use; NULL when it cannot be. */
+static SSL_CTX *llmp_tls_ctx(struct llmproxy_tls *t)
+{
+	SSL_CTX *c;
+
+	pthread_mutex_lock(&t->mu);
+	if (t->ctx == NULL && t->err == 0)
+		t->err = llmp_tls_load(t);
+	c = t->ctx;
+	pthread_mutex_unlock(&t->mu);
+	return c;
 }
 
 /* Connect fd to ai within ms; 0 or -errno. */
@@ -180,7 +227,9 @@ static int llmp_tls(struct llmp_conn *c, const struct llmp_upstream *u)
 	bool is_ip = inet_pton(AF_INET, u->host, ip) == 1 ||
 		     inet_pton(AF_INET6, u->host, ip) == 1;
 
-	c->ussl = SSL_new(c->p->ssl);
+	SSL_CTX *ctx = llmp_tls_ctx(c->p->tls);
+
+	c->ussl = ctx ? SSL_new(ctx) : NULL;
 	if (c->ussl == NULL || SSL_set_fd(c->ussl, c->ufd) != 1)
 		return -EIO;
 	if (is_ip) {

@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -154,6 +155,11 @@ def test_base_urls_injected_after_env_filtering(redact):
     assert r.stdout.split() == [f"http://127.0.0.1:{port}",
                                 f"http://127.0.0.1:{port}/v1", "s1"]
     st = redact.status()
+    t0 = time.monotonic()  # the rules compile off the daemon's start path
+    while st["dlp_state"] == "compiling" and time.monotonic() - t0 < 60:
+        time.sleep(0.05)
+        st = redact.status()
+    assert st["dlp_state"] == "ready"
     assert st["state"] == "running" and st["mode"] == "embedded"
     assert st["dlp_mode"] == "redact" and st["active_patterns"] > 0
     assert "email" in st["pattern_names"]
