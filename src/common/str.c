@@ -188,3 +188,9 @@ bool str_has_suffix(const char *s, const char *suffix)
 
 	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
 }
+
+bool str_http_tchar(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') || (c && strchr("!#$%&'*+-.^_`|~", c));
+}

@@ -28,6 +28,9 @@ void str_lower(char *dst, const char *src, size_t n);
 /* Levenshtein distance of two short strings (capped at 64 chars each). */
 int str_edit_distance(const char *a, const char *b);
 
+/* An RFC 9110 token character (what an HTTP header name is made of). */
+bool str_http_tchar(unsigned char c);
+
 /* True when s ends with suffix. */
 bool str_has_suffix(const char *s, const char *suffix);
 

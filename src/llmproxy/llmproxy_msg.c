@@ -53,19 +53,12 @@ static int llmp_put(struct llmp_msg *m, const char *at, size_t n)
 	return 0;
 }
 
-/* RFC 9110 token characters: what a header name may be made of. */
-static bool llmp_tchar(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z') || (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
 static int llmp_on_field(llhttp_t *h, const char *at, size_t n)
 {
 	struct llmp_msg *m = h->data;
 
 	for (size_t i = 0; i < n; i++)
-		if (!llmp_tchar((unsigned char)at[i]))
+		if (!str_http_tchar((unsigned char)at[i]))
 			return llmp_msg_fail(m, -EINVAL, 400);
 	if (m->hstate == 2)
 		llmp_end_line(m);

@@ -56,19 +56,12 @@ static int proxy_req_put(struct proxy_req *r, const char *at, size_t n)
 	return 0;
 }
 
-/* RFC 9110 token characters: what a header name may be made of. */
-static bool proxy_req_tchar(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z') || (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
 static int proxy_req_on_field(llhttp_t *p, const char *at, size_t n)
 {
 	struct proxy_req *r = p->data;
 
 	for (size_t i = 0; i < n; i++)
-		if (!proxy_req_tchar((unsigned char)at[i]))
+		if (!str_http_tchar((unsigned char)at[i]))
 			return proxy_req_fail(r, -EINVAL, 400);
 
 	if (r->hstate == 2)
