@@ -392,6 +392,21 @@ static void test_no_hook(void **state)
 	llm_stream_free(NULL);
 }
 
+/* A CR ending an event inside a feed does not swallow a LF that starts
+ * a later feed (found by fuzz_llm_sse). */
+static void test_sse_cr(void **state)
+{
+	static const char in[] = ": a\r\rdata: 1\n\n";
+	size_t cut = 13;
+	struct llm_usage u;
+	struct buf out;
+
+	(void)state;
+	t_run(LLM_ANTHROPIC_MESSAGES, true, in, strlen(in), &cut, 1, &out, &u);
+	assert_string_equal(out.data, in);
+	buf_release(&out);
+}
+
 /* A stream cut before its usage and inside an event: usage unknown, the
  * partial event's bytes still go out, a held-back carry too. */
 static void test_interrupted(void **state)
@@ -455,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_sse_line_ends),
 		cmocka_unit_test(test_json_golden),
 		cmocka_unit_test(test_no_hook),
+		cmocka_unit_test(test_sse_cr),
 		cmocka_unit_test(test_interrupted),
 		cmocka_unit_test(test_limits),
 	};
