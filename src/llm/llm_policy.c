@@ -137,8 +137,8 @@ enum llm_kind llm_policy_member(enum llm_kind k, const char *type,
 			continue;
 		if (r->type != NULL && strcmp(r->type, type) != 0)
 			continue;
-		if (r->key == NULL ||
-		    (strlen(r->key) == klen && memcmp(r->key, key, klen) == 0))
+		if (r->key == NULL || (strncmp(r->key, key, klen) == 0 &&
+				       r->key[klen] == '\0'))
 			return (enum llm_kind)r->child;
 	}
 	return LLM_K_SKIP;
