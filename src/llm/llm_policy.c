@@ -63,6 +63,7 @@ static const struct llm_rule llm_rules[] = {
 	{ LLM_K_ABLOCK, "tool_result", "content", LLM_K_ACONTENT },
 	{ LLM_K_ABLOCK, "search_result", "content", LLM_K_ACONTENT },
 	{ LLM_K_ABLOCK, "document", "source", LLM_K_ADOCSRC },
+	{ LLM_K_ABLOCK, "document", "context", LLM_K_TEXT },
 	{ LLM_K_ADOCSRC, "text", "data", LLM_K_TEXT },
 	{ LLM_K_ADOCSRC, "content", "content", LLM_K_ACONTENT },
 	/* OpenAI Chat Completions requests */
