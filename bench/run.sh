@@ -14,6 +14,7 @@ status=0
 /usr/bin/python3 "$top/bench/bench_llmproxy.py" "$build" || status=1
 "$build/bench/bench_audit" || status=1
 "$build/bench/bench_dlp" "$top/src" || status=1
+"$build/bench/bench_llm" || status=1
 "$build/bench/bench_ptracer" || status=1
 "$build/bench/bench_supervisor" || status=1
 exit $status

@@ -140,7 +140,7 @@ bool llm_json_str_is(const char *p, struct llm_span v, const char *lit)
 		buf_release(&b);
 		return false;
 	}
-	eq = b.len == l && memcmp(b.data, lit, l) == 0;
+	eq = b.len == l && (l == 0 || memcmp(b.data, lit, l) == 0);
 	buf_release(&b);
 	return eq;
 }

@@ -63,6 +63,7 @@ static const struct llm_rule llm_rules[] = {
 	{ LLM_K_ABLOCK, "tool_result", "content", LLM_K_ACONTENT },
 	{ LLM_K_ABLOCK, "search_result", "content", LLM_K_ACONTENT },
 	{ LLM_K_ABLOCK, "document", "source", LLM_K_ADOCSRC },
+	{ LLM_K_ABLOCK, "document", "context", LLM_K_TEXT },
 	{ LLM_K_ADOCSRC, "text", "data", LLM_K_TEXT },
 	{ LLM_K_ADOCSRC, "content", "content", LLM_K_ACONTENT },
 	/* OpenAI Chat Completions requests */
@@ -137,8 +138,8 @@ enum llm_kind llm_policy_member(enum llm_kind k, const char *type,
 			continue;
 		if (r->type != NULL && strcmp(r->type, type) != 0)
 			continue;
-		if (r->key == NULL ||
-		    (strlen(r->key) == klen && memcmp(r->key, key, klen) == 0))
+		if (r->key == NULL || (strncmp(r->key, key, klen) == 0 &&
+				       r->key[klen] == '\0'))
 			return (enum llm_kind)r->child;
 	}
 	return LLM_K_SKIP;

@@ -157,8 +157,8 @@ int llm_sse_feed(struct llm_sse *s, const char *p, size_t n, llm_sse_fn fn,
 		/* A blank line: the event ends here (with the LF of a CRLF). */
 		if (c == '\r' && i + 1 < n && p[i + 1] == '\n')
 			i++;
-		else if (c == '\r')
-			s->skip_lf = true;
+		else if (c == '\r' && i + 1 == n)
+			s->skip_lf = true; /* the next feed may start with it */
 		if ((rc = llm_sse_emit(s, p, start, i + 1, fn, arg)) < 0)
 			return rc;
 		start = i + 1;

@@ -206,7 +206,7 @@ int llm_st_restore_cb(void *arg, enum llm_act act, const char *jpath,
 			     act == LLM_ACT_SRC, str, n, out);
 	if (rc < 0)
 		return rc;
-	return out->len != n || memcmp(out->data, str, n) != 0;
+	return out->len != n || (n > 0 && memcmp(out->data, str, n) != 0);
 }
 
 int llm_st_walk(struct llm_stream *s, const char *d, size_t n,

@@ -31,30 +31,45 @@ struct llm_walker {
 
 static int llm_walk_value(struct llm_walker *w, enum llm_kind k);
 
+/* Append p[0..n) to the path at *at, truncating at LLM_JSON_PATH_MAX. */
+static void llm_walk_put(char *path, size_t *at, const char *p, size_t n)
+{
+	size_t room = LLM_JSON_PATH_MAX - 1 - *at;
+
+	if (n > room)
+		n = room;
+	memcpy(path + *at, p, n);
+	*at += n;
+}
+
 /* The path of the current value, e.g. "messages[0].content[1].text";
- * truncated at LLM_JSON_PATH_MAX. */
+ * truncated at LLM_JSON_PATH_MAX (written by hand: this is hot). */
 static void llm_walk_path(const struct llm_walker *w, char *p)
 {
-	size_t n = 0, room = LLM_JSON_PATH_MAX;
-	int l;
+	char num[24];
+	size_t at = 0, k;
 
-	p[0] = '\0';
-	if (w->prefix != NULL && w->prefix[0] != '\0') {
-		l = snprintf(p, room, "%s", w->prefix);
-		n = l < 0 ? 0 : (size_t)l;
-	}
-	for (int i = 0; i < w->nseg && n + 1 < room; i++) {
+	if (w->prefix != NULL)
+		llm_walk_put(p, &at, w->prefix, strlen(w->prefix));
+	for (int i = 0; i < w->nseg; i++) {
 		const struct llm_seg *s = &w->seg[i];
+		size_t v = s->idx;
 
-		if (s->key != NULL)
-			l = snprintf(p + n, room - n, "%s%.*s", n ? "." : "",
-				     (int)s->klen, s->key);
-		else
-			l = snprintf(p + n, room - n, "[%zu]", s->idx);
-		if (l < 0)
-			break;
-		n += (size_t)l;
+		if (s->key != NULL) {
+			if (at > 0)
+				llm_walk_put(p, &at, ".", 1);
+			llm_walk_put(p, &at, s->key, s->klen);
+			continue;
+		}
+		k = sizeof(num);
+		num[--k] = ']';
+		do
+			num[--k] = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		num[--k] = '[';
+		llm_walk_put(p, &at, num + k, sizeof(num) - k);
 	}
+	p[at] = '\0';
 }
 
 /* Replace the bytes [s, e) of the text by the string w->rep. */

@@ -148,59 +148,56 @@ static void test_fixture_openai(void **state)
 	t_fixture("openai_responses", LLM_OPENAI_RESPONSES);
 }
 
-/* Responses input as a plain string, a scalar body, and empty containers. */
-static void test_shapes(void **state)
+/* body of dialect d comes out as want (changed when they differ); the
+ * scanned paths are paths when not NULL. */
+static void t_expect(enum llm_dialect d, const char *body, const char *want,
+		     const char *paths)
 {
-	static const char body[] = "{\"input\":\"a MARKER\",\"instructions\":7}";
-	static const char unk[] = "{\"messages\":[{\"content\":\"MARKER\"}]}";
 	struct t_scan t = { .fail = 0 };
 	struct buf out;
 	bool changed;
 
-	(void)state;
 	buf_init(&t.paths, 4096);
 	buf_init(&out, 4096);
-	assert_int_equal(t_rewrite(LLM_OPENAI_RESPONSES, body, strlen(body), &t,
-				   &out, &changed, NULL), 0);
-	assert_true(changed);
-	assert_string_equal(out.data, "{\"input\":\"a [GONE]\",\"instructions\":7}");
-	assert_string_equal(t.paths.data, "input\n");
-	buf_reset(&out);
-	assert_int_equal(t_rewrite(LLM_OPENAI_CHAT, " [ ] ", 5, &t, &out,
-				   &changed, NULL), 0);
-	assert_false(changed);
-	assert_string_equal(out.data, " [ ] ");
-	buf_reset(&out);
-	assert_int_equal(t_rewrite(LLM_UNKNOWN, unk, strlen(unk), &t, &out,
-				   &changed, NULL), 0);
-	assert_false(changed);
+	assert_int_equal(t_rewrite(d, body, strlen(body), &t, &out, &changed,
+				   NULL), 0);
+	assert_int_equal(changed, strcmp(body, want) != 0);
+	assert_string_equal(out.data, want);
+	if (paths != NULL)
+		assert_string_equal(t.paths.data ? t.paths.data : "", paths);
 	buf_release(&out);
 	buf_release(&t.paths);
+}
+
+/* Responses input as a plain string, a scalar body, and empty containers. */
+static void test_shapes(void **state)
+{
+	static const char unk[] = "{\"messages\":[{\"content\":\"MARKER\"}]}";
+
+	(void)state;
+	t_expect(LLM_OPENAI_RESPONSES, "{\"input\":\"a MARKER\",\"instructions\":7}",
+		 "{\"input\":\"a [GONE]\",\"instructions\":7}", "input\n");
+	t_expect(LLM_OPENAI_CHAT, " [ ] ", " [ ] ", "");
+	t_expect(LLM_OPENAI_CHAT, "\"MARKER\"", "\"MARKER\"", "");
+	t_expect(LLM_UNKNOWN, unk, unk, "");
+	/* Keys are never scanned; an escaped key still matches the table. */
+	t_expect(LLM_OPENAI_CHAT,
+		 "{\"messages\":[{\"MARKER\":1,\"c\\u006fntent\":\"MARKER\"}]}",
+		 "{\"messages\":[{\"MARKER\":1,\"c\\u006fntent\":\"[GONE]\"}]}",
+		 "messages[0].c\\u006fntent\n");
 }
 
 /* A changed string is re-encoded with only the escapes JSON needs; a
  * lone surrogate goes back out as the same escape. */
 static void test_reencode(void **state)
 {
-	static const char body[] =
-		"{\"messages\":[{\"role\":\"user\",\"content\":"
-		"\"MARKER \\u00e9\\/\\t\\u0001\\ud800x\\ud83d\\ude00\"}]}";
-	static const char want[] =
-		"{\"messages\":[{\"role\":\"user\",\"content\":"
-		"\"[GONE] \xc3\xa9/\\t\\u0001\\ud800x\xf0\x9f\x98\x80\"}]}";
-	struct t_scan t = { .fail = 0 };
-	struct buf out;
-	bool changed;
-
 	(void)state;
-	buf_init(&t.paths, 4096);
-	buf_init(&out, 4096);
-	assert_int_equal(t_rewrite(LLM_OPENAI_CHAT, body, strlen(body), &t,
-				   &out, &changed, NULL), 0);
-	assert_true(changed);
-	assert_string_equal(out.data, want);
-	buf_release(&out);
-	buf_release(&t.paths);
+	t_expect(LLM_OPENAI_CHAT,
+		 "{\"messages\":[{\"role\":\"user\",\"content\":"
+		 "\"MARKER \\u00e9\\/\\t\\u0001\\ud800x\\ud83d\\ude00\"}]}",
+		 "{\"messages\":[{\"role\":\"user\",\"content\":"
+		 "\"[GONE] \xc3\xa9/\\t\\u0001\\ud800x\xf0\x9f\x98\x80\"}]}",
+		 NULL);
 }
 
 struct t_bad {

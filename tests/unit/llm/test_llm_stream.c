@@ -392,6 +392,71 @@ static void test_no_hook(void **state)
 	llm_stream_free(NULL);
 }
 
+/* Chat with two choices whose deltas alternate one byte at a time: each
+ * choice is its own lane and both get their tokens restored. */
+static void test_lanes_interleaved(void **state)
+{
+	static const char *const text[2] = {
+		"a DLP_EMAIL_abcdefgh23, DLP_SSN_k3m7x2qa7b",
+		"DLP_EMAIL_abcdefgh23 DLP_EMAIL_abcdefgh2",
+	};
+	struct buf in, got[2], out;
+	struct llm_usage u;
+	struct json_object *o, *ch, *c, *v;
+	const char *p, *e;
+	size_t i;
+
+	(void)state;
+	buf_init(&in, 1 << 20);
+	for (i = 0; i < 48; i++)
+		for (int k = 0; k < 2; k++)
+			if (i < strlen(text[k]))
+				assert_int_equal(buf_printf(&in, "data: {\"id\":\"x\","
+					"\"choices\":[{\"index\":%d,\"delta\":{\"content\":"
+					"\"%c\"},\"finish_reason\":null}]}\n\n", k,
+					text[k][i]), 0);
+	assert_int_equal(buf_puts(&in, "data: [DONE]\n\n"), 0);
+	t_run(LLM_OPENAI_CHAT, true, in.data, in.len, NULL, 0, &out, &u);
+	buf_init(&got[0], 4096);
+	buf_init(&got[1], 4096);
+	for (p = out.data; (e = strstr(p, "\n\n")) != NULL; p = e + 2) {
+		if (strncmp(p, "data: {", 7) != 0)
+			continue;
+		o = json_tokener_parse(p + 6);
+		assert_non_null(o);
+		assert_true(json_object_object_get_ex(o, "choices", &ch));
+		c = json_object_array_get_idx(ch, 0);
+		assert_true(json_object_object_get_ex(c, "index", &v));
+		i = (size_t)json_object_get_int(v);
+		assert_true(json_object_object_get_ex(c, "delta", &v));
+		assert_true(json_object_object_get_ex(v, "content", &v));
+		buf_puts(&got[i], json_object_get_string(v));
+		json_object_put(o);
+	}
+	assert_string_equal(got[0].data, "a alice@example.com, 078-05-1120");
+	assert_string_equal(got[1].data,
+			    "alice@example.com DLP_EMAIL_abcdefgh2");
+	buf_release(&got[0]);
+	buf_release(&got[1]);
+	buf_release(&out);
+	buf_release(&in);
+}
+
+/* A CR ending an event inside a feed does not swallow a LF that starts
+ * a later feed (found by fuzz_llm_sse). */
+static void test_sse_cr(void **state)
+{
+	static const char in[] = ": a\r\rdata: 1\n\n";
+	size_t cut = 13;
+	struct llm_usage u;
+	struct buf out;
+
+	(void)state;
+	t_run(LLM_ANTHROPIC_MESSAGES, true, in, strlen(in), &cut, 1, &out, &u);
+	assert_string_equal(out.data, in);
+	buf_release(&out);
+}
+
 /* A stream cut before its usage and inside an event: usage unknown, the
  * partial event's bytes still go out, a held-back carry too. */
 static void test_interrupted(void **state)
@@ -455,6 +520,8 @@ int main(void)
 		cmocka_unit_test(test_sse_line_ends),
 		cmocka_unit_test(test_json_golden),
 		cmocka_unit_test(test_no_hook),
+		cmocka_unit_test(test_lanes_interleaved),
+		cmocka_unit_test(test_sse_cr),
 		cmocka_unit_test(test_interrupted),
 		cmocka_unit_test(test_limits),
 	};
