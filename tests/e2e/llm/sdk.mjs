@@ -53,7 +53,10 @@ async function responsesCall(o, p) {
   const s = o.responses.stream(p);
   s.on("response.output_text.delta", (e) => { text += e.delta; deltas.push(e.delta); });
   const r = await s.finalResponse();
-  return { text, deltas, final: r.output_text, usage: r.usage };
+  const final = r.output.filter((i) => i.type === "message")
+    .flatMap((i) => i.content).filter((c) => c.type === "output_text")
+    .map((c) => c.text).join("");
+  return { text, deltas, final, usage: r.usage };
 }
 
 async function main() {
