@@ -140,6 +140,10 @@ def main():
                               {"id": "bench", "workspace": tmp})
             assert st == 201
             st, ps = d.request("GET", "/api/v1/sessions/bench/proxy")
+            t0 = time.monotonic()  # the rules compile in the background
+            while ps["dlp_state"] == "compiling" and time.monotonic() - t0 < 60:
+                time.sleep(0.05)
+                st, ps = d.request("GET", "/api/v1/sessions/bench/proxy")
             port = int(ps["address"].rsplit(":", 1)[1])
             via, direct = Client(port), Client(up)
             print(f"llmproxy: dlp {ps['dlp_mode']}, {ps['active_patterns']} "

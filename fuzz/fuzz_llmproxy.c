@@ -44,6 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	fuzz_msg((const char *)data + 1, size - 1);
+	buf_init(&out, LLM_BODY_MAX);
 	llmp_body_decode(enc[data[0] & 3], (const char *)data + 1, size - 1, &out);
 	buf_release(&out);
 	ul = size - 1 < sizeof(url) - 1 ? size - 1 : sizeof(url) - 1;

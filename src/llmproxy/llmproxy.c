@@ -131,12 +131,16 @@ static void *llmp_conn_main(void *arg)
 	struct llmproxy *p = c->p;
 
 	llmp_msg_init(&c->req, HTTP_REQUEST);
+	buf_init(&c->dec, LLM_BODY_MAX);
+	buf_init(&c->rew, LLM_BODY_MAX + LLM_BODY_MAX / 2);
 	while (!atomic_load(&p->stop) && llmp_serve_one(c) == 0)
 		llmp_msg_reset(&c->req);
 	llmp_conn_unlink(p, c);
 	llmp_up_close(c);
 	close(c->cfd);
 	llmp_msg_release(&c->req);
+	buf_release(&c->dec);
+	buf_release(&c->rew);
 	free(c);
 	llmp_unref(p);
 	return NULL;

@@ -74,14 +74,14 @@ static int llmp_unzstd(const char *in, size_t n, struct buf *out)
 }
 
 /*
- * Decode body with Content-Encoding enc (NULL or identity: copied).
+ * Decode body with Content-Encoding enc (NULL or identity: copied) and
+ * append it to out (initialised by the caller).
  * -EPROTONOSUPPORT for an encoding we do not know (or a list of them),
  * -EINVAL for a corrupt stream, -E2BIG past LLM_BODY_MAX.
  */
 int llmp_body_decode(const char *enc, const char *in, size_t n,
 		     struct buf *out)
 {
-	buf_init(out, LLM_BODY_MAX);
 	if (enc == NULL || enc[0] == '\0' || strcasecmp(enc, "identity") == 0)
 		return n > LLM_BODY_MAX ? -E2BIG : buf_append(out, in, n);
 	if (strcasecmp(enc, "gzip") == 0 || strcasecmp(enc, "x-gzip") == 0)

@@ -17,6 +17,7 @@
 #define LLMP_RAW_MAX (64u << 20)   /* request body as received */
 #define LLMP_READ 65536            /* one read from a socket */
 #define LLMP_REASON_MAX 64         /* a status line's reason phrase */
+#define LLMP_KEEP_MAX (16u << 20)  /* body buffer kept between requests */
 
 enum llmp_provider { LLMP_ANTHROPIC, LLMP_OPENAI, LLMP_PROVIDERS };
 
@@ -74,6 +75,7 @@ struct llmp_conn {
 	char in[LLMP_READ];
 	size_t in_off, in_len;
 	struct llmp_msg req;
+	struct buf dec, rew;        /* decoded and rewritten request body */
 	bool client_http10;
 	int64_t t0_ms;
 };

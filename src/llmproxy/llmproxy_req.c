@@ -157,37 +157,41 @@ static void llmp_refuse_status(int r, int *status, const char **why)
 }
 
 /* Decode and rewrite a scanned body; 0 or <0 with ev.status/error set. */
-static int llmp_scan_body(struct llmp_conn *c, struct llmp_job *j,
-			  struct buf *dec, struct buf *rew)
+static int llmp_scan_body(struct llmp_conn *c, struct llmp_job *j)
 {
 	char enc[LLMP_HDRVAL_MAX];
 	const char *e = llmp_header(&c->req, "content-encoding", enc, sizeof(enc));
-	int r = llmp_body_decode(e, c->req.body.data ? c->req.body.data : "",
-				 c->req.body.len, dec);
+	const char *src = c->req.body.data;
+	size_t n = c->req.body.len;
+	int r = 0;
 
-	buf_init(rew, LLM_BODY_MAX + (LLM_BODY_MAX / 2));
+	/* Identity bodies are scanned where they are (no copy). */
+	if (e && e[0] && strcasecmp(e, "identity") != 0) {
+		r = llmp_body_decode(e, src, n, &c->dec);
+		src = c->dec.data ? c->dec.data : "";
+		n = c->dec.len;
+	} else if (n > LLM_BODY_MAX) {
+		r = -E2BIG;
+	}
 	if (r == 0)
-		r = llmp_body_rewrite(c->p, j->d, dec->data ? dec->data : "",
-				      dec->len, rew, &j->changed, &j->sc);
+		r = llmp_body_rewrite(c->p, j->d, src, n, &c->rew, &j->changed,
+				      &j->sc);
 	if (r < 0) {
 		llmp_refuse_status(r, &j->ev.status, &j->ev.error);
 		return r;
 	}
 	if (j->changed) {
-		j->fwd = rew->data;
-		j->fwd_len = rew->len;
+		j->fwd = c->rew.data;
+		j->fwd_len = c->rew.len;
 	}
 	return 0;
 }
 
 /* Decide what to forward; <0 with the refusal in j->ev. */
-static int llmp_prepare(struct llmp_conn *c, struct llmp_job *j,
-			struct buf *dec, struct buf *rew)
+static int llmp_prepare(struct llmp_conn *c, struct llmp_job *j)
 {
 	j->fwd = c->req.body.data ? c->req.body.data : "";
 	j->fwd_len = c->req.body.len;
-	buf_init(dec, 1);
-	buf_init(rew, 1);
 	if (llmp_pick(c, j) < 0) {
 		j->ev.status = 400;
 		j->ev.error = "unknown LLM dialect (no x-api-key, "
@@ -202,9 +206,7 @@ static int llmp_prepare(struct llmp_conn *c, struct llmp_job *j,
 			      "understand";
 		return -EPERM;
 	}
-	buf_release(dec);
-	buf_release(rew);
-	return llmp_scan_body(c, j, dec, rew);
+	return llmp_scan_body(c, j);
 }
 
 static void llmp_host_header(const struct llmp_upstream *u, struct buf *b)
@@ -308,17 +310,30 @@ static int llmp_exchange(struct llmp_conn *c, struct llmp_job *j)
 	return st < 0 || !j->keep_alive || c->client_http10 ? -EPIPE : 0;
 }
 
+/* Keep a connection's body buffers for its next request (fresh memory
+ * costs a page fault per 4 KiB), unless they grew past LLMP_KEEP_MAX. */
+static void llmp_conn_trim(struct llmp_conn *c)
+{
+	struct buf *b[] = {&c->dec, &c->rew, &c->req.body};
+
+	for (size_t i = 0; i < 3; i++) {
+		if (b[i]->cap > LLMP_KEEP_MAX)
+			buf_release(b[i]);
+		else
+			buf_reset(b[i]);
+	}
+}
+
 int llmp_serve_one(struct llmp_conn *c)
 {
 	struct llmp_job j;
-	struct buf dec, rew;
 	int r = llmp_read_request(c);
 
 	if (r < 0)
 		return r;
 	c->t0_ms = llmp_now_ms();
 	llmp_job_init(c, &j);
-	r = llmp_prepare(c, &j, &dec, &rew);
+	r = llmp_prepare(c, &j);
 	if (r == 0)
 		r = llmp_forward(c, &j);
 	j.ev.changed = j.changed;
@@ -328,8 +343,7 @@ int llmp_serve_one(struct llmp_conn *c)
 	j.ev.nred_more = j.sc.more;
 	j.ev.forwarded_bytes = r < 0 ? 0 : j.fwd_len;
 	llmp_emit(c->p, &j.ev);
-	buf_release(&dec);
-	buf_release(&rew);
+	llmp_conn_trim(c);
 	if (r < 0) {
 		llmp_up_close(c);
 		llmp_answer_error(c, j.ev.status, j.ev.error);

@@ -45,6 +45,7 @@ static void test_gzip_and_limits(void **st)
 	uLongf zl = sizeof(z);
 	struct buf out;
 
+	buf_init(&out, LLM_BODY_MAX);
 	/* zlib wrapper ("deflate" as RFC 9110 means it) */
 	assert_int_equal(compress(z, &zl, (const Bytef *)text, sizeof(text) - 1),
 			 Z_OK);
@@ -74,6 +75,8 @@ static void test_zstd_cap(void **st)
 	char *zeros = calloc(1, n), *z = malloc(cap);
 	size_t zl = ZSTD_compress(z, cap, zeros, n, 3);
 	struct buf out;
+
+	buf_init(&out, LLM_BODY_MAX);
 
 	assert_false(ZSTD_isError(zl));
 	assert_int_equal(llmp_body_decode("zstd", z, zl, &out), -E2BIG);
