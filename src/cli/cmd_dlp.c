@@ -1,7 +1,8 @@
 /*
  * `agentsh dlp scan [--config FILE] [--json] [FILE|-]` prints the text
- * with every finding redacted, or with --json the findings' positions
- * (never their values). `agentsh dlp bench [FILE]` measures throughput.
+ * with every finding redacted (or tokenized under dlp.mode tokenize),
+ * or with --json the findings' positions and actions (never values).
+ * `agentsh dlp bench [FILE]` measures throughput.
  */
 #include "cli/cmd_dlp.h"
 
@@ -16,6 +17,7 @@
 #include "common/json.h"
 #include "config/config.h"
 #include "dlp/dlp.h"
+#include "dlp/dlp_tok.h"
 
 #define DLP_CLI_IN_MAX (64u << 20)    /* bytes read from FILE or stdin */
 #define DLP_CLI_OUT_MAX (256u << 20)  /* bytes of output */
@@ -34,25 +36,33 @@ static const char dlp_help[] =
 "\n"
 "DESCRIPTION\n"
 "    scan reads FILE (or standard input when FILE is - or absent) and\n"
-"    prints it with every finding replaced by [REDACTED:<DISPLAY>], as\n"
-"    the LLM proxy would forward it. Detectors: email, phone (NANP and\n"
-"    E.164), credit_card (Luhn and issuer ranges), ssn (SSA rules) and\n"
-"    api_keys (Anthropic, OpenAI, GitHub with its CRC32 checksum,\n"
-"    GitLab, AWS, Google, Slack, Stripe, npm, JWT, PEM private keys,\n"
-"    passwords in URLs), plus the config's custom patterns. Obvious\n"
-"    placeholders (EXAMPLE, xxxx, your-key-here, 0000...) are ignored.\n"
-"    Overlapping findings are merged into one redaction.\n"
+"    prints it with every finding replaced as the LLM proxy would\n"
+"    forward it: by [REDACTED:<DISPLAY>], or, when the configuration\n"
+"    says dlp.mode: tokenize, personal data (email, phone, credit card,\n"
+"    SSN, custom patterns) by a token DLP_<TYPE>_<10 x a-z2-7> that is\n"
+"    the same for the same value within one run. Secrets are always\n"
+"    redacted. Detectors: email, phone (NANP and E.164), credit_card\n"
+"    (Luhn and issuer ranges), ssn (SSA rules) and api_keys (Anthropic,\n"
+"    OpenAI, GitHub with its CRC32 checksum, GitLab, AWS, Google, Slack,\n"
+"    Stripe, npm, JWT, PEM private keys, passwords in URLs), plus the\n"
+"    config's custom patterns. Obvious placeholders (EXAMPLE, xxxx,\n"
+"    your-key-here, 0000...) are ignored. Overlapping findings are\n"
+"    merged into one replacement. Tokens and markers already in the\n"
+"    text are left as they are, so scanning the output again changes\n"
+"    nothing.\n"
 "\n"
 "    bench redacts FILE, or generated code-like and chat-like text, a\n"
 "    few times and prints the throughput in MB/s.\n"
 "\n"
 "OPTIONS\n"
-"    --config FILE  Take the detectors and custom patterns from the dlp\n"
-"                   section of this server configuration. Without it,\n"
-"                   every built-in detector is on.\n"
+"    --config FILE  Take the detectors, custom patterns and dlp.mode\n"
+"                   (redact, tokenize or disabled) from the dlp section\n"
+"                   of this server configuration. Without it, every\n"
+"                   built-in detector is on and the mode is redact.\n"
 "    --json         Print {\"findings\":[{\"rule\",\"display\",\"start\",\n"
-"                   \"end\"}]} instead of the redacted text: byte\n"
-"                   offsets, end exclusive; never the values.\n"
+"                   \"end\",\"action\"}]} instead of the text: byte\n"
+"                   offsets into the input, end exclusive, and action\n"
+"                   \"redact\" or \"tokenize\"; never the values.\n"
 "    -h, --help     Show this page.\n"
 "\n"
 "EXIT STATUS\n"
@@ -86,7 +96,7 @@ static int dlp_cli_read(const char *path, struct buf *b)
 }
 
 static int dlp_cli_engine(const char *cfgpath, char **envp,
-			  struct dlp_engine **e)
+			  struct dlp_engine **e, enum config_dlp_mode *mode)
 {
 	struct dlp_opts o;
 	struct dlp_custom *cu = NULL;
@@ -117,6 +127,7 @@ static int dlp_cli_engine(const char *cfgpath, char **envp,
 		}
 		o.custom = cu;
 		o.n_custom = cfg->dlp.n_custom_patterns;
+		*mode = cfg->dlp.mode;
 		if (cfg->dlp.mode == CONFIG_DLP_DISABLED) {
 			o.email = o.phone = o.credit_card = false;
 			o.ssn = o.api_keys = false;
@@ -137,7 +148,7 @@ struct dlp_cli_json {
 	size_t n;
 };
 
-static int dlp_cli_json_one(const struct dlp_finding *f, void *arg)
+static int dlp_cli_json_one(const struct dlp_applied *f, void *arg)
 {
 	struct dlp_cli_json *j = arg;
 	int rc;
@@ -152,31 +163,42 @@ static int dlp_cli_json_one(const struct dlp_finding *f, void *arg)
 	if (rc == 0)
 		rc = json_str(j->out, f->display);
 	if (rc == 0)
-		rc = buf_printf(j->out, ",\"start\":%zu,\"end\":%zu}",
-				f->start, f->end);
+		rc = buf_printf(j->out, ",\"start\":%zu,\"end\":%zu,"
+				"\"action\":\"%s\"}", f->start, f->end,
+				f->action == DLP_ACT_TOKENIZE ? "tokenize" :
+				"redact");
 	return rc;
 }
 
-static int dlp_cli_scan_text(struct dlp_engine *e, const struct buf *in,
-			     int json, struct buf *out, size_t *found)
+/*
+ * Redact (or, under dlp.mode tokenize, tokenize) in into out, or with
+ * json the findings only; the tokens' session ends here.
+ */
+static int dlp_cli_scan_text(struct dlp_engine *e, enum config_dlp_mode mode,
+			     const struct buf *in, int json, struct buf *out,
+			     size_t *found)
 {
+	struct dlp_session_opts so = { .pii = DLP_ACT_TOKENIZE };
+	struct dlp_session *s = NULL;
 	struct dlp_cli_json j = { .out = out };
 	struct dlp_stats st = { 0 };
-	int rc;
+	struct buf text;
+	int rc = 0;
 
-	if (!json) {
-		rc = dlp_redact(e, in->data ? in->data : "", in->len, out,
-				&st);
-		*found = st.findings;
-		return rc;
-	}
-	rc = buf_puts(out, "{\"findings\":[");
+	buf_init(&text, DLP_CLI_OUT_MAX);
+	if (mode == CONFIG_DLP_TOKENIZE)
+		rc = dlp_session_new(&so, &s);
+	if (rc == 0 && json)
+		rc = buf_puts(out, "{\"findings\":[");
 	if (rc == 0)
-		rc = dlp_scan(e, in->data ? in->data : "", in->len,
-			      dlp_cli_json_one, &j);
-	if (rc == 0)
+		rc = dlp_apply(e, s, in->data ? in->data : "", in->len,
+			       json ? &text : out, json ? dlp_cli_json_one :
+			       NULL, &j, &st);
+	if (rc == 0 && json)
 		rc = buf_puts(out, "]}\n");
-	*found = j.n;
+	*found = st.findings;
+	buf_release(&text);
+	dlp_session_free(s);
 	return rc;
 }
 
@@ -184,6 +206,7 @@ static int dlp_cli_scan(int argc, char **argv, char **envp)
 {
 	const char *cfgpath = NULL, *path = NULL;
 	struct dlp_engine *e = NULL;
+	enum config_dlp_mode mode = CONFIG_DLP_REDACT;
 	struct buf in, out;
 	int json = 0, rc, ret = CLI_EXIT_USAGE;
 	size_t found = 0;
@@ -210,9 +233,9 @@ static int dlp_cli_scan(int argc, char **argv, char **envp)
 			path ? path : "stdin", strerror(-rc));
 		goto out;
 	}
-	if (dlp_cli_engine(cfgpath, envp, &e) < 0)
+	if (dlp_cli_engine(cfgpath, envp, &e, &mode) < 0)
 		goto out;
-	rc = dlp_cli_scan_text(e, &in, json, &out, &found);
+	rc = dlp_cli_scan_text(e, mode, &in, json, &out, &found);
 	if (rc < 0) {
 		fprintf(stderr, "agentsh dlp scan: %s\n", strerror(-rc));
 		goto out;
@@ -262,6 +285,7 @@ static double dlp_cli_now(void)
 static int dlp_cli_bench(int argc, char **argv, char **envp)
 {
 	struct dlp_engine *e = NULL;
+	enum config_dlp_mode mode = CONFIG_DLP_REDACT;
 	struct buf in, out;
 	int rc, ret = CLI_EXIT_USAGE;
 	double t0, secs;
@@ -274,7 +298,7 @@ static int dlp_cli_bench(int argc, char **argv, char **envp)
 		fprintf(stderr, "agentsh dlp bench: %s\n", strerror(-rc));
 		goto out;
 	}
-	if (dlp_cli_engine(NULL, envp, &e) < 0)
+	if (dlp_cli_engine(NULL, envp, &e, &mode) < 0)
 		goto out;
 	t0 = dlp_cli_now();
 	for (int i = 0; rc == 0 && i < DLP_BENCH_ROUNDS; i++) {

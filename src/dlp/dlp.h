@@ -46,6 +46,7 @@ struct dlp_finding {
 	const char *rule;    /* e.g. "github-token"; owned by the engine */
 	const char *display; /* e.g. "GITHUB_TOKEN"; owned by the engine */
 	size_t start, end;   /* byte offsets, end exclusive */
+	bool secret;         /* api_keys family: always redacted, never tokens */
 };
 
 struct dlp_stats {

@@ -64,7 +64,8 @@ static int dlp_rule_compile(struct dlp_rule *r, const char *regex,
 
 static int dlp_rule_add(struct dlp_engine *e, const char *name,
 			const char *display, const char *regex, int group,
-			int prio, enum dlp_valid v, struct diag *d)
+			int prio, enum dlp_valid v, enum dlp_family fam,
+			struct diag *d)
 {
 	struct dlp_rule *r = &e->rules[e->n];
 
@@ -81,6 +82,7 @@ static int dlp_rule_add(struct dlp_engine *e, const char *name,
 	r->group = group;
 	r->prio = prio;
 	r->valid = v;
+	r->family = fam;
 	e->n++;
 	return dlp_rule_compile(r, regex, d);
 }
@@ -125,7 +127,7 @@ static int dlp_add_builtins(struct dlp_engine *e, const struct dlp_opts *o,
 		regexes[e->n] = defs[i].regex;
 		rc = dlp_rule_add(e, defs[i].name, defs[i].display,
 				  defs[i].regex, defs[i].group, defs[i].prio,
-				  defs[i].valid, d);
+				  defs[i].valid, defs[i].family, d);
 		if (e->n > 0)
 			e->rules[e->n - 1].hs_regex = defs[i].hs_regex;
 		if (rc == 0)
@@ -152,7 +154,7 @@ static int dlp_add_custom(struct dlp_engine *e, const struct dlp_opts *o,
 
 		regexes[e->n] = c->regex;
 		rc = dlp_rule_add(e, c->name, c->display, c->regex, 0, 2,
-				  DLP_V_NONE, d);
+				  DLP_V_NONE, DLP_FAM_CUSTOM, d);
 		if (rc < 0)
 			return rc;
 	}

@@ -49,6 +49,7 @@ struct dlp_rule {
 	pcre2_match_data *md;
 	int group, prio;
 	enum dlp_valid valid;
+	enum dlp_family family;
 	const char *hs_regex; /* static, or NULL */
 	size_t maxw;     /* max match width; SIZE_MAX when unbounded */
 	bool in_hs;      /* in the Hyperscan database */

@@ -188,6 +188,7 @@ static int dlp_emit(const struct dlp_engine *e, const struct dlp_cand *best,
 		.display = e->rules[best->rule].display,
 		.start = s,
 		.end = end,
+		.secret = e->rules[best->rule].family == DLP_FAM_KEY,
 	};
 
 	return cb(&f, arg);

@@ -6,9 +6,11 @@
  *
  * Token grammar (the llm module's restorer relies on it):
  *   DLP_<TYPE>_<tail>   TYPE = [A-Z][A-Z0-9_]{0,31} (the rule's display,
- *   non-[A-Z0-9_] bytes mapped to '_'), tail = 10 x [a-z2-7] (base32 of
- *   HMAC-SHA256(key, TYPE || 0x00 || value), first 50 bits; a collision in
- *   the map re-derives with a counter). At most DLP_TOKEN_MAX bytes.
+ *   a-z upper-cased, other non-[A-Z0-9_] bytes mapped to '_', an 'X' put
+ *   in front unless it starts with a letter), tail = 10 x [a-z2-7] (base32
+ *   of HMAC-SHA256(key, TYPE || 0x00 || value), first 50 bits; a collision
+ *   in the map re-derives with a 4-byte big-endian counter 1, 2, ...
+ *   appended to the HMAC input). At most DLP_TOKEN_MAX bytes.
  *   A token is only recognised as a whole word: the bytes around it are
  *   not [A-Za-z0-9_].
  */
@@ -63,11 +65,16 @@ size_t dlp_session_tokens(const struct dlp_session *s);
 
 /*
  * Append text to out with each finding of e replaced per the session's
- * actions (s NULL: redact everything). cb (may be NULL) sees each finding.
- * Never matches inside an existing DLP_ token or [REDACTED:...] marker.
+ * actions (s NULL: redact everything). cb (may be NULL) sees each finding
+ * in order; a non-zero return stops dlp_apply, which returns it.
+ * Never matches inside an existing DLP_ token or [REDACTED:...] marker
+ * (of a TYPE or display of e's rules), and dlp_apply of its own output
+ * with the same e and s changes nothing. A PII finding is redacted rather
+ * than tokenized when its value is over 1 KiB or when a token there would
+ * not be a whole word (say, two findings with no byte between them).
  * 0 or a negative errno as dlp_scan/buf_append, -ENOSPC when the token map
  * is full (the caller must refuse, not forward); on error out holds a
- * partial result the caller must discard.
+ * partial result the caller must discard. A session is not thread-safe.
  */
 int dlp_apply(struct dlp_engine *e, struct dlp_session *s, const char *text,
 	      size_t len, struct buf *out, dlp_applied_cb cb, void *arg,
@@ -81,7 +88,11 @@ int dlp_apply(struct dlp_engine *e, struct dlp_session *s, const char *text,
 int dlp_session_restore(struct dlp_session *s, const char *tok, size_t n,
 			enum dlp_lane lane, struct buf *out);
 
-/* A keyed fingerprint of a value for audit records (hex, 16 chars + NUL). */
+/*
+ * A keyed fingerprint of a value for audit records (hex, 16 chars + NUL):
+ * the first 64 bits of an HMAC under the session key, so equal values
+ * match within a session only. s NULL gives "0000000000000000".
+ */
 void dlp_session_fingerprint(struct dlp_session *s, const char *v, size_t n,
 			     char out[17]);
 
