@@ -318,7 +318,7 @@ void llmp_emit(struct llmproxy *p, struct llmproxy_event *ev)
 	} else if (ev->status >= 200 && ev->status < 300) {
 		if (ev->usage_known)
 			llmp_usage_add(&p->st.usage, &ev->usage);
-		else
+		else if (ev->metered)
 			p->st.usage_unknown++;
 	} else {
 		p->st.failed++;

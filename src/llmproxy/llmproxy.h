@@ -59,6 +59,7 @@ struct llmproxy_event {
 	size_t nred, nred_more;        /* listed, and left off the list */
 	size_t body_bytes, forwarded_bytes;
 	bool changed, refused, usage_known;
+	bool metered;                  /* a route that reports usage */
 	struct llm_usage usage;
 	int64_t duration_ms;
 };

@@ -300,6 +300,7 @@ static int llmp_exchange(struct llmp_conn *c, struct llmp_job *j)
 	re.dialect = j->ev.dialect;
 	re.method = j->method;
 	re.path = j->path;
+	re.metered = j->d != LLM_UNKNOWN && j->d != LLM_ANTHROPIC_COUNT_TOKENS;
 	st = llmp_relay_response(c, j->d, j->head_only, &re.usage,
 				 &re.usage_known);
 	llmp_up_close(c);
