@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "audit/audit.h"
@@ -21,6 +22,7 @@
 
 #define LLMGW_HOST "127.0.0.1" /* where every session's proxy listens */
 #define LLMGW_FIELDS_MAX 65536 /* one event's fields */
+#define LLMGW_BUILD_NICE 10     /* priority of the rule compile thread */
 #define LLMGW_DRAIN_MS 10000   /* at shutdown, wait this long for threads */
 
 struct llmgw_sess {
@@ -88,7 +90,13 @@ static void *llmgw_build(void *arg)
 	struct daemon *d = arg;
 	struct llmgw *g = d->llmgw;
 	struct dlp_engine *e = NULL;
-	int r = llmgw_engine(&d->cfg->dlp, &e);
+	int r;
+
+	/* Linux nice is per thread: let decisions and requests go first. */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), LLMGW_BUILD_NICE) < 0)
+		log_msg(LOG_LVL_DEBUG, "llm proxy: cannot lower the compile's "
+			"priority");
+	r = llmgw_engine(&d->cfg->dlp, &e);
 
 	if (r < 0)
 		log_msg(LOG_LVL_ERROR, "llm proxy: DLP engine: %s "
