@@ -65,6 +65,9 @@ class Env:
         self.ws.mkdir()
         self.env = {"PATH": "/usr/bin:/bin", "HOME": "/root",
                     "AGENTSH_SOCKET": str(self.d.sock)}
+        st, _ = self.d.request("POST", "/api/v1/sessions",
+                               {"id": "s1", "workspace": str(self.ws)})
+        assert st == 201
 
     def agentsh(self, *args, timeout=60):
         return subprocess.run([AGENTSH, *args], capture_output=True,
@@ -462,3 +465,23 @@ def test_certificate_verification_failure_refused(tmp_path, pki):
     finally:
         e.d.stop()
         bad.stop()
+
+
+def test_bodyless_request_forwarded_and_unknown_dialect_refused(redact, upstream):
+    import urllib.error
+    import urllib.request
+    port = redact.port()
+    upstream.reply(Reply(body={"data": [{"id": "m1"}]}))
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/models?limit=5",
+                                 headers={"Authorization": "Bearer sk-test"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert json.loads(r.read()) == {"data": [{"id": "m1"}]}
+    got = upstream.received[-1]
+    assert (got["method"], got["path"]) == ("GET", "/v1/models?limit=5")
+    # the query string never reaches the audit log (it may hold keys)
+    ev = redact.events("llm_request")[-1]
+    assert ev["path"] == "/v1/models" and "limit" not in json.dumps(ev)
+    # no key header and no known route: the original's 400
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/other", timeout=30)
+    assert e.value.code == 400 and len(upstream.received) == 1
