@@ -485,3 +485,17 @@ def test_bodyless_request_forwarded_and_unknown_dialect_refused(redact, upstream
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/other", timeout=30)
     assert e.value.code == 400 and len(upstream.received) == 1
+
+
+def test_chunked_request_body(redact, upstream):
+    upstream.reply(Reply(body={"choices": []}))
+    body = json.dumps({"model": "m", "messages": [
+        {"role": "user", "content": f"to {EMAIL}"}]}).encode()
+    st, _ = curl(redact.port(), "/v1/chat/completions", body,
+                 ["authorization: Bearer sk-test",
+                  "transfer-encoding: chunked"])
+    assert st == 200
+    got = upstream.received[0]
+    assert "transfer-encoding" not in got["headers"]
+    assert int(got["headers"]["content-length"]) == len(got["body"])
+    assert EMAIL.encode() not in got["body"] and b"[REDACTED:" in got["body"]
