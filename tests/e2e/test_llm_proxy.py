@@ -499,3 +499,21 @@ def test_chunked_request_body(redact, upstream):
     assert "transfer-encoding" not in got["headers"]
     assert int(got["headers"]["content-length"]) == len(got["body"])
     assert EMAIL.encode() not in got["body"] and b"[REDACTED:" in got["body"]
+
+
+def test_same_request_twice_same_answer(redact, upstream):
+    # history is re-sent every turn: the same request must come out the
+    # same, with the same redactions reported
+    text = f"please forward this long message to {EMAIL} " + "x" * 80
+    body = json.dumps({"model": "m", "messages": [
+        {"role": "user", "content": text}]}).encode()
+    for _ in range(2):
+        upstream.reply(Reply(body={"choices": []}))
+        st, _ = curl(redact.port(), "/v1/chat/completions", body,
+                     ["authorization: Bearer sk-test"])
+        assert st == 200
+    a, b = upstream.received[0]["body"], upstream.received[1]["body"]
+    assert a == b and EMAIL.encode() not in a and b"[REDACTED:" in a
+    evs = [e["fields"] for e in redact.events("llm_request")][-2:]
+    assert evs[0]["redactions"] == evs[1]["redactions"]
+    assert evs[1]["redactions"][0]["path"] == "messages[0].content"
