@@ -97,7 +97,25 @@ struct llm_stream;
 
 /*
  * A response transformer for dialect d; sse selects text/event-stream,
- * else a single JSON body. h may be NULL (no restoring, usage only).
+ * else a single JSON body. h may be NULL (no restoring, usage only: the
+ * bytes then pass through unchanged).
+ *
+ * - A JSON body is held until llm_stream_finish (at most LLM_BODY_MAX)
+ *   and comes out whole there; a body that is not JSON passes unchanged.
+ * - SSE: each complete event goes out when it is complete, byte for byte
+ *   unless a text delta in it changed (then its data lines are rewritten,
+ *   other lines kept). A lane's text that may be the start of a token is
+ *   held back and moved into the lane's next delta; when the lane ends
+ *   (content_block_stop, finish_reason, [DONE], *.done, response.completed
+ *   or llm_stream_finish) a held-back rest goes out as one extra delta
+ *   event, a copy of the event it was cut from (Responses: same
+ *   sequence_number) or, for Chat Completions, a chunk with only that
+ *   choice.
+ * - The response length changes whenever a token is restored: the caller
+ *   must not forward the upstream Content-Length.
+ * - LLM_ANTHROPIC_COUNT_TOKENS and LLM_UNKNOWN pass through unchanged
+ *   (no usage: count_tokens is not consumption).
+ * - The body must already be decoded (no Content-Encoding).
  */
 int llm_stream_new(enum llm_dialect d, bool sse,
 		   const struct llm_restore_hooks *h, struct llm_stream **out);
