@@ -42,7 +42,13 @@ struct llm_scan_hooks {
 	 * s[0..n) is a decoded (unescaped UTF-8) scannable string at JSON
 	 * path jpath (e.g. "messages[0].content[1].text"). Append the
 	 * replacement to out and return 1, return 0 if unchanged, <0 to fail
-	 * the whole rewrite.
+	 * the whole rewrite. Keys in jpath are as written (escapes kept);
+	 * strings inside a JSON-encoded tool argument continue the path
+	 * ("messages[2].tool_calls[0].function.arguments.cmd"); a path is
+	 * cut at LLM_JSON_PATH_MAX - 1 bytes. A lone surrogate escape
+	 * arrives as its 3-byte form and is written back as the same
+	 * escape; invalid UTF-8 in out becomes U+FFFD. Keys are never
+	 * scanned.
 	 */
 	int (*scan)(void *arg, const char *jpath, const char *s, size_t n,
 		    struct buf *out);
