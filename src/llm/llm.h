@@ -42,7 +42,13 @@ struct llm_scan_hooks {
 	 * s[0..n) is a decoded (unescaped UTF-8) scannable string at JSON
 	 * path jpath (e.g. "messages[0].content[1].text"). Append the
 	 * replacement to out and return 1, return 0 if unchanged, <0 to fail
-	 * the whole rewrite.
+	 * the whole rewrite. Keys in jpath are as written (escapes kept);
+	 * strings inside a JSON-encoded tool argument continue the path
+	 * ("messages[2].tool_calls[0].function.arguments.cmd"); a path is
+	 * cut at LLM_JSON_PATH_MAX - 1 bytes. A lone surrogate escape
+	 * arrives as its 3-byte form and is written back as the same
+	 * escape; invalid UTF-8 in out becomes U+FFFD. Keys are never
+	 * scanned.
 	 */
 	int (*scan)(void *arg, const char *jpath, const char *s, size_t n,
 		    struct buf *out);
@@ -97,7 +103,25 @@ struct llm_stream;
 
 /*
  * A response transformer for dialect d; sse selects text/event-stream,
- * else a single JSON body. h may be NULL (no restoring, usage only).
+ * else a single JSON body. h may be NULL (no restoring, usage only: the
+ * bytes then pass through unchanged).
+ *
+ * - A JSON body is held until llm_stream_finish (at most LLM_BODY_MAX)
+ *   and comes out whole there; a body that is not JSON passes unchanged.
+ * - SSE: each complete event goes out when it is complete, byte for byte
+ *   unless a text delta in it changed (then its data lines are rewritten,
+ *   other lines kept). A lane's text that may be the start of a token is
+ *   held back and moved into the lane's next delta; when the lane ends
+ *   (content_block_stop, finish_reason, [DONE], *.done, response.completed
+ *   or llm_stream_finish) a held-back rest goes out as one extra delta
+ *   event, a copy of the event it was cut from (Responses: same
+ *   sequence_number) or, for Chat Completions, a chunk with only that
+ *   choice.
+ * - The response length changes whenever a token is restored: the caller
+ *   must not forward the upstream Content-Length.
+ * - LLM_ANTHROPIC_COUNT_TOKENS and LLM_UNKNOWN pass through unchanged
+ *   (no usage: count_tokens is not consumption).
+ * - The body must already be decoded (no Content-Encoding).
  */
 int llm_stream_new(enum llm_dialect d, bool sse,
 		   const struct llm_restore_hooks *h, struct llm_stream **out);

@@ -104,6 +104,27 @@ static int llm_json_skip_escape(struct llm_json *j)
 	}
 }
 
+#define LLM_ONES 0x0101010101010101ull
+#define LLM_HIGHS 0x8080808080808080ull
+
+/* Step over plain ASCII string bytes eight at a time: a word is plain if
+ * no byte is below 0x20, '"', '\\' or non-ASCII. */
+static size_t llm_json_plain(const char *p, size_t n, size_t i)
+{
+	uint64_t w, q, b;
+
+	while (i + 8 <= n) {
+		memcpy(&w, p + i, 8);
+		q = w ^ (LLM_ONES * '"');
+		b = w ^ (LLM_ONES * '\\');
+		if (((w - LLM_ONES * 0x20) | (q - LLM_ONES) | (b - LLM_ONES) |
+		     w) & LLM_HIGHS)
+			break;
+		i += 8;
+	}
+	return i;
+}
+
 int llm_json_skip_string(struct llm_json *j)
 {
 	const unsigned char *p = (const unsigned char *)j->p;
@@ -111,6 +132,7 @@ int llm_json_skip_string(struct llm_json *j)
 
 	j->pos++; /* the opening quote */
 	for (;;) {
+		j->pos = llm_json_plain(j->p, j->n, j->pos);
 		while (j->pos < j->n && llm_json_cls[p[j->pos]] == 0)
 			j->pos++;
 		if (j->pos >= j->n)
@@ -306,9 +328,10 @@ int llm_json_decode(const char *p, size_t n, struct buf *out)
 
 	n--; /* the closing quote */
 	while (i < n) {
+		const char *bs = memchr(p + i, '\\', n - i);
+
 		run = i;
-		while (i < n && p[i] != '\\')
-			i++;
+		i = bs != NULL ? (size_t)(bs - p) : n;
 		if ((rc = buf_append(out, p + run, i - run)) < 0)
 			goto out;
 		if (i >= n)

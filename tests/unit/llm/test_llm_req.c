@@ -243,6 +243,38 @@ static void test_invalid(void **state)
 	buf_release(&t.paths);
 }
 
+/* A control byte, an escape or a non-ASCII byte at every place of the
+ * words the lexer steps over eight bytes at a time. */
+static void test_word_edges(void **state)
+{
+	static const char *const mid[] = { "\x01", "\\n", "\xc3\xa9", "\x7f" };
+	struct t_scan t = { .fail = 0 };
+	struct buf body, out;
+	bool changed;
+
+	(void)state;
+	buf_init(&t.paths, 4096);
+	buf_init(&body, 4096);
+	buf_init(&out, 4096);
+	for (size_t m = 0; m < 4; m++) {
+		for (size_t pos = 0; pos < 24; pos++) {
+			buf_reset(&body);
+			buf_reset(&out);
+			buf_puts(&body, "[\"");
+			for (size_t i = 0; i < pos; i++)
+				buf_putc(&body, 'a');
+			buf_puts(&body, mid[m]);
+			buf_puts(&body, "bbbbbbbbbbb\"]");
+			assert_int_equal(t_rewrite(LLM_OPENAI_CHAT, body.data,
+						   body.len, &t, &out, &changed,
+						   NULL), m == 0 ? -EINVAL : 0);
+		}
+	}
+	buf_release(&body);
+	buf_release(&out);
+	buf_release(&t.paths);
+}
+
 /* Past the limits: nesting, body size, output bound; hook errors. */
 static void test_limits(void **state)
 {
@@ -300,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_reencode),
 		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_word_edges),
 		cmocka_unit_test(test_limits),
 	};
 

@@ -392,6 +392,59 @@ static void test_no_hook(void **state)
 	llm_stream_free(NULL);
 }
 
+/* Any word of the token grammar restores to "<word>". */
+static int t_any(void *arg, const char *tok, size_t n, enum llm_lane lane,
+		 struct buf *out)
+{
+	(void)arg, (void)lane;
+	return buf_printf(out, "<%.*s>", (int)n, tok);
+}
+
+/* The token grammar, whole words only, the same whether the text comes
+ * in one delta or one byte per delta. */
+static void test_token_grammar(void **state)
+{
+	static const char text[] =
+		"DLP_ABCDEFGHIJKLMNOPQRSTUVWXYZ012345_abcdefgh23 "
+		"DLP_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456_abcdefgh23 "
+		"DLP_A_B_2345672345,DLP_a_abcdefgh23 DLP_EMAIL_abcdefgh2 "
+		"DLP_EMAIL_abcdefgh234 DLP_EMAIL_abcdefgh18 "
+		"-DLP_E_abcdefgh23. _DLP_E_abcdefgh23 DLP_E_abcdefgh23";
+	static const char want[] =
+		"<DLP_ABCDEFGHIJKLMNOPQRSTUVWXYZ012345_abcdefgh23> "
+		"DLP_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456_abcdefgh23 "
+		"<DLP_A_B_2345672345>,DLP_a_abcdefgh23 DLP_EMAIL_abcdefgh2 "
+		"DLP_EMAIL_abcdefgh234 DLP_EMAIL_abcdefgh18 "
+		"-<DLP_E_abcdefgh23>. _DLP_E_abcdefgh23 <DLP_E_abcdefgh23>";
+	struct llm_restore_hooks h = { .restore = t_any };
+	struct llm_stream *s;
+	struct buf in, out;
+	struct t_lanes l;
+
+	(void)state;
+	for (size_t step = 1; step <= sizeof(text); step += sizeof(text) - 1) {
+		buf_init(&in, 1 << 20);
+		buf_init(&out, 1 << 20);
+		for (size_t i = 0; i < sizeof(text) - 1; i += step)
+			assert_int_equal(buf_printf(&in, "data: {\"type\":"
+				"\"content_block_delta\",\"index\":0,\"delta\":"
+				"{\"type\":\"text_delta\",\"text\":\"%.*s\"}}\n\n",
+				(int)step, text + i), 0);
+		assert_int_equal(buf_puts(&in, "data: {\"type\":"
+					  "\"content_block_stop\",\"index\":0}\n\n"), 0);
+		assert_int_equal(llm_stream_new(LLM_ANTHROPIC_MESSAGES, true, &h,
+						&s), 0);
+		assert_int_equal(llm_stream_feed(s, in.data, in.len, &out), 0);
+		assert_int_equal(llm_stream_finish(s, &out), 0);
+		llm_stream_free(s);
+		t_lanes(LLM_ANTHROPIC_MESSAGES, out.data, &l);
+		assert_string_equal(l.text.data, want);
+		t_lanes_free(&l);
+		buf_release(&in);
+		buf_release(&out);
+	}
+}
+
 /* Chat with two choices whose deltas alternate one byte at a time: each
  * choice is its own lane and both get their tokens restored. */
 static void test_lanes_interleaved(void **state)
@@ -520,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_sse_line_ends),
 		cmocka_unit_test(test_json_golden),
 		cmocka_unit_test(test_no_hook),
+		cmocka_unit_test(test_token_grammar),
 		cmocka_unit_test(test_lanes_interleaved),
 		cmocka_unit_test(test_sse_cr),
 		cmocka_unit_test(test_interrupted),
