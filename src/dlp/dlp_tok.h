@@ -82,8 +82,10 @@ int dlp_apply(struct dlp_engine *e, struct dlp_session *s, const char *text,
 
 /*
  * tok[0..n) is a whole token: append its original value to out if the
- * session may restore it into lane. 0 (appended), -ENOENT (unknown token:
- * the caller keeps the token text), -EPERM (known, not restorable there).
+ * session may restore it into lane. 0 (appended), -ENOENT (unknown token,
+ * e.g. another session's: the caller keeps the token text), -EPERM
+ * (known, not restorable there), or buf_append's error. The value is
+ * appended raw: a caller restoring into a JSON string escapes it.
  */
 int dlp_session_restore(struct dlp_session *s, const char *tok, size_t n,
 			enum dlp_lane lane, struct buf *out);

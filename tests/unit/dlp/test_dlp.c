@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dlp/dlp.h"
+#include "t_dlp.h"
 
 #define T_MAX 4096 /* findings kept by one test scan */
 
@@ -29,18 +30,7 @@ static int t_collect(const struct dlp_finding *f, void *arg)
 
 static struct dlp_engine *t_engine(bool portable)
 {
-	struct dlp_opts o;
-	struct dlp_engine *e = NULL;
-	struct diag d;
-
-	diag_init(&d);
-	dlp_opts_default(&o);
-	o.portable = portable;
-	if (dlp_engine_new(&o, &e, &d) < 0)
-		diag_print(&d, stderr);
-	diag_release(&d);
-	assert_non_null(e);
-	return e;
+	return t_dlp_engine(NULL, 0, portable);
 }
 
 static int t_setup(void **state)
@@ -246,18 +236,7 @@ static struct dlp_engine *t_custom_engine(bool portable,
 					  const struct dlp_custom *c, size_t n,
 					  int *rc)
 {
-	struct dlp_opts o;
-	struct dlp_engine *e = NULL;
-	struct diag d;
-
-	diag_init(&d);
-	dlp_opts_default(&o);
-	o.portable = portable;
-	o.custom = c;
-	o.n_custom = n;
-	*rc = dlp_engine_new(&o, &e, &d);
-	diag_release(&d);
-	return e;
+	return t_dlp_engine_rc(c, n, portable, rc);
 }
 
 /* A custom rule overlapping an email: one merged redaction, no leak. */
