@@ -114,20 +114,36 @@ void dlp_hs_free(struct dlp_engine *e)
 	e->db = NULL;
 }
 
+/*
+ * Keep the end of a match of rule id: it joins the rule's latest cluster
+ * when a match containing it could overlap that cluster's window.
+ */
 static int dlp_hs_event(unsigned id, unsigned long long from,
 			unsigned long long to, unsigned flags, void *ctx)
 {
 	struct dlp_engine *e = ctx;
 	struct dlp_rule *r = &e->rules[id];
+	size_t p = (size_t)to;
 
-	if (!r->hit || (size_t)to < r->first)
-		r->first = (size_t)to;
-	if (!r->hit || (size_t)to > r->last)
-		r->last = (size_t)to;
+	if (!r->hit || p < r->first)
+		r->first = p;
+	if (!r->hit || p > r->last)
+		r->last = p;
 	r->hit = true;
+	if (r->evi != SIZE_MAX) {
+		struct dlp_ev *v = &e->ev[r->evi];
+
+		if (p + r->maxw + 1 >= v->first && p <= v->pos + r->maxw + 1) {
+			v->first = p < v->first ? p : v->first;
+			v->pos = p > v->pos ? p : v->pos;
+			return 0;
+		}
+	}
 	if (e->nev < DLP_EVENTS_MAX) {
+		r->evi = e->nev;
 		e->ev[e->nev].rule = id;
-		e->ev[e->nev++].pos = (size_t)to;
+		e->ev[e->nev].first = p;
+		e->ev[e->nev++].pos = p;
 	} else {
 		e->ev_overflow = true;
 	}
@@ -137,8 +153,10 @@ static int dlp_hs_event(unsigned id, unsigned long long from,
 /* Mark the rules that may match, with their first and last match ends. */
 int dlp_hs_scan(struct dlp_engine *e, const char *text, size_t len)
 {
-	for (size_t i = 0; i < e->n; i++)
+	for (size_t i = 0; i < e->n; i++) {
 		e->rules[i].hit = false;
+		e->rules[i].evi = SIZE_MAX;
+	}
 	e->nev = 0;
 	e->ev_overflow = false;
 	if (len > UINT_MAX)

@@ -232,7 +232,8 @@ static bool dlp_email(const char *s, size_t n)
 {
 	static const char *const bad[] = {
 		"@example.com", "@example.org", "@example.net", ".example",
-		".test", ".invalid", ".localhost", ".local",
+		".example.com", ".example.org", ".example.net", ".test",
+		".invalid", ".localhost", ".local",
 	};
 	const char *at = memchr(s, '@', n);
 	size_t dl;
@@ -263,14 +264,14 @@ static bool dlp_urlpass(const char *s, size_t n)
 	return !dlp_placeholder(s, n);
 }
 
-/* At least one line of 16 base64 characters between the markers. */
+/* At least one run of 16 base64 characters between the markers. */
 static bool dlp_pem(const char *s, size_t n)
 {
 	size_t run = 0;
-	size_t i = 10; /* past "-----BEGIN" */
+	/* past "-----BEGIN ... KEY-----" (the newline may be JSON-escaped) */
+	const char *h = n > 10 ? memmem(s + 10, n - 10, "-----", 5) : NULL;
+	size_t i = h != NULL ? (size_t)(h - s) + 5 : n;
 
-	while (i < n && s[i] != '\n')
-		i++;
 	for (; i < n; i++) {
 		char c = s[i];
 
@@ -282,6 +283,27 @@ static bool dlp_pem(const char *s, size_t n)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * A value assigned to a password/secret/token-like name: letters and
+ * digits mixed (an identifier or a word is code, not a secret), not an
+ * expansion or template, not a placeholder. Entropy is the rule's gate.
+ */
+static bool dlp_generic(const char *s, size_t n)
+{
+	bool digit = false, alpha = false;
+
+	if (n == 0 || s[0] == '$' || s[0] == '%' || s[0] == '.' ||
+	    s[0] == '/')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		digit |= c >= '0' && c <= '9';
+		alpha |= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	}
+	return digit && alpha && !dlp_placeholder(s, n);
 }
 
 bool dlp_validate(enum dlp_valid v, const char *s, size_t n)
@@ -309,6 +331,8 @@ bool dlp_validate(enum dlp_valid v, const char *s, size_t n)
 		return dlp_urlpass(s, n);
 	case DLP_V_PEM:
 		return dlp_pem(s, n);
+	case DLP_V_GENERIC:
+		return dlp_generic(s, n);
 	}
 	return false;
 }
