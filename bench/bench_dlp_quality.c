@@ -9,7 +9,8 @@
  * it (PII, as Presidio's evaluation does). Every finding in a clean tree
  * counts as false: those trees hold no real secrets.
  *
- *   bench_dlp_quality [--gate] [--per-kind N] [--max-bytes N] [DIR...]
+ *   bench_dlp_quality [--gate] [--misses] [--per-kind N] [--max-bytes N]
+ *                     [DIR...]
  * --gate exits 1 when a target is missed (see q_gates).
  */
 #include <dirent.h>
@@ -44,6 +45,7 @@ struct q_state {
 	size_t rule_fp[Q_RULES_MAX];
 	size_t clean_bytes, clean_files, clean_fp, shown;
 	size_t max_bytes;
+	bool misses;                  /* print the documents missed */
 };
 
 static int q_collect(const struct dlp_finding *f, void *arg)
@@ -136,8 +138,9 @@ static void q_positives(struct q_state *q, size_t per, uint64_t *rng)
 			q_scan(q, doc.data, doc.len, &a);
 			if (q_hit(&a, s, e, k[i].pii, &q->extra))
 				q->tp[i]++;
-			else
-				q->fn[i]++;
+			else if (q->fn[i]++ < 3 && q->misses)
+				printf("  missed %s: %.*s\n", k[i].name,
+				       (int)doc.len, doc.data);
 		}
 	}
 	buf_release(&v);
@@ -372,6 +375,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--gate") == 0)
 			gate = true;
+		else if (strcmp(argv[i], "--misses") == 0)
+			q.misses = true;
 		else if (strcmp(argv[i], "--per-kind") == 0 && i + 1 < argc)
 			per = q_num(argv[++i]);
 		else if (strcmp(argv[i], "--max-bytes") == 0 && i + 1 < argc)

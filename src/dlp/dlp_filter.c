@@ -53,7 +53,9 @@ static bool dlp_ctx_word(const char *text, size_t from, size_t to,
 			 const char *w, size_t wl)
 {
 	for (size_t i = from; i + wl <= to; i++) {
-		if (i > 0 && dlp_alpha(text[i - 1]))
+		/* a word starts after a non-letter or an escape like \n */
+		if (i > 0 && dlp_alpha(text[i - 1]) &&
+		    !(i > 1 && text[i - 2] == '\\'))
 			continue;
 		if (strncasecmp(text + i, w, wl) == 0)
 			return true;

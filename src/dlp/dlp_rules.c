@@ -8,7 +8,10 @@
 #include "dlp/dlp_int.h"
 
 /* Token boundaries: not inside a longer identifier or base64 run. */
-#define DLP_B "(?<![A-Za-z0-9_+/-])"
+/* ...or right after a JSON-escaped newline or tab (\n, \r, \t). */
+#define DLP_B "(?:(?<![A-Za-z0-9_+/-])|(?<=\\\\[nrt]))"
+/* Before a number: no word or number character, or an escaped newline. */
+#define DLP_NB(cls) "(?:(?<![" cls "])|(?<=\\\\[nrt]))"
 #define DLP_E "(?![A-Za-z0-9_+/=-])"
 /* No context words and no entropy gate (designated, so the rest is 0). */
 #define DLP_PLAIN , .context = NULL
@@ -21,21 +24,21 @@ static const struct dlp_rule_def dlp_defs[] = {
   0, 1, DLP_V_EMAIL, "mail jane.doe" "@acme-corp.io now",
   "see user" "@example.com", "@[A-Za-z0-9]" DLP_PLAIN },
 { "phone-nanp", "PHONE", DLP_FAM_PHONE,
-  "(?<![\\w.+/:-])(?:\\+?1[-. ])?(?:\\(\\d{3}\\) ?|\\d{3}[-. ])"
+  DLP_NB("\\w.+/:-") "(?:\\+?1[-. ])?(?:\\(\\d{3}\\) ?|\\d{3}[-. ])"
   "\\d{3}[-. ]\\d{4}(?![\\w:-]|\\.\\w)",
   0, 1, DLP_V_PHONE, "call (415) " "867-5309 today",
   "id 123-" "456-7890", NULL DLP_PLAIN },
 { "phone-e164", "PHONE", DLP_FAM_PHONE,
-  "(?<![\\w+])\\+[1-9]\\d{9,14}(?![\\w]|\\.\\w)",
+  DLP_NB("\\w+") "\\+[1-9]\\d{9,14}(?![\\w]|\\.\\w)",
   0, 1, DLP_V_E164, "tel: +44" "2071838750", "tel: +1" "1234567890", NULL DLP_PLAIN },
 { "credit-card", "CREDIT_CARD", DLP_FAM_CARD,
-  "(?<![\\w.+-])(?:\\d{13,19}|\\d{4}(?: \\d{4}){2} \\d{1,7}|"
-  "\\d{4}(?:-\\d{4}){2}-\\d{1,7}|\\d{4}[ -]\\d{6}[ -]\\d{4,5})"
+  DLP_NB("\\w.+-") "(?:\\d{13,19}|\\d{4}(?: \\d{4}){2,3} \\d{1,4}|"
+  "\\d{4}(?:-\\d{4}){2,3}-\\d{1,4}|\\d{4}[ -]\\d{6}[ -]\\d{4,5})"
   "(?![\\w-]|\\.\\w)",
   0, 2, DLP_V_CARD, "card 4539 " "1488 0343 6467",
   "card 4539 " "1488 0343 6468", NULL DLP_PLAIN },
 { "ssn", "SSN", DLP_FAM_SSN,
-  "(?<![\\w.-])\\d{3}-\\d{2}-\\d{4}(?![\\w-]|\\.\\w)",
+  DLP_NB("\\w.-") "\\d{3}-\\d{2}-\\d{4}(?![\\w-]|\\.\\w)",
   0, 2, DLP_V_SSN, "ssn 536-" "22-8714", "ssn 000-" "22-8714", NULL DLP_PLAIN },
 { "anthropic-api-key", "ANTHROPIC_API_KEY", DLP_FAM_KEY,
   DLP_B "sk-ant-(?:api|admin)\\d\\d-[A-Za-z0-9_-]{93}AA" DLP_E,
@@ -72,12 +75,13 @@ static const struct dlp_rule_def dlp_defs[] = {
   DLP_E,
   0, 3, DLP_V_SECRET, "gl" "pat-GsXpJ_fBZ7Ns9Y2BXAS8", "gl" "pat-short", NULL DLP_PLAIN },
 { "aws-access-key-id", "AWS_ACCESS_KEY", DLP_FAM_KEY,
-  "(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])",
+  DLP_NB("A-Za-z0-9") "(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])",
   0, 3, DLP_V_SECRET, "AK" "IAQH5AV2RICPHKQDLM", "AK" "IAIOSFODNN7EXAMPLE",
   NULL DLP_PLAIN },
 { "aws-secret-key", "AWS_SECRET_KEY", DLP_FAM_KEY,
-  "(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key)[\"']?\\s{0,4}"
-  "[:=]\\s{0,4}[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
+  "(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key)"
+  "(?:\\\\{0,3}[\"'])?\\s{0,4}[:=]\\s{0,4}(?:\\\\{0,3}[\"'])?"
+  "([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
   1, 3, DLP_V_SECRET,
   "aws_secret_access_key = " "ddQbvMYi2W412OyVvDt+odRThPHpi6G19WtK7Ama",
   "aws_secret_access_key = " "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", NULL DLP_PLAIN },
@@ -211,22 +215,23 @@ static const struct dlp_rule_def dlp_defs[] = {
 { "generic-secret", "SECRET", DLP_FAM_KEY,
   "(?i:passw(?:or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|"
   "auth[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]{0,20}"
-  "(?:\\\\?[\"'])?[ \\t]{0,4}(?::=|=>|=|:)[ \\t]{0,4}(?:\\\\?[\"'`])?"
-  "([A-Za-z0-9_.~+/=!@#%^*?-]{8,128})(?=\\\\?[\"'`]|[\\s;,)]|\\\\[nrt]|$)",
+  "(?:\\\\{0,3}[\"'])?[ \\t]{0,4}(?::=|=>|=|:)[ \\t]{0,4}"
+  "(?:\\\\{0,3}[\"'`])?([A-Za-z0-9_.~+/=!@#%^*?-]{8,128})"
+  "(?=\\\\{0,3}[\"'`]|[\\s;,)]|\\\\[nrt]|$)",
   1, 2, DLP_V_GENERIC, "DB_PASSWORD=" "aJGJnWmxNCEvIaLrRF13\n",
   "password=" "aaaabbbb1111\n", NULL, .entropy = 3.5 },
 /* Weak PII: only with a context word shortly before (Presidio). */
 { "ssn-context", "SSN", DLP_FAM_SSN,
-  "(?<![\\w.+-])(?:\\d{9}|\\d{3} \\d{2} \\d{4}|\\d{3}\\.\\d{2}\\.\\d{4})"
+  DLP_NB("\\w.+-") "(?:\\d{9}|\\d{3} \\d{2} \\d{4}|\\d{3}\\.\\d{2}\\.\\d{4})"
   "(?![\\w-]|\\.\\w)",
   0, 2, DLP_V_SSN, "SSN: 5362" "28714", "id: 5362" "28714",
-  "(?:^|[^\\w.+-])(?:\\d{9}|\\d{3} \\d{2} \\d{4}|\\d{3}\\.\\d{2}\\.\\d{4})",
+  "(?:^|[^\\w.+-]|\\\\[nrt])(?:\\d{9}|\\d{3} \\d{2} \\d{4}|\\d{3}\\.\\d{2}\\.\\d{4})",
   .context = "ssn|social security|social sec|ss#|ssns|taxpayer",
   .ctx_window = 48 },
 { "phone-context", "PHONE", DLP_FAM_PHONE,
-  "(?<![\\w.+/:-])(?:\\+?1)?\\d{10}(?![\\w:-]|\\.\\w)",
+  DLP_NB("\\w.+/:-") "(?:\\+?1)?\\d{10}(?![\\w:-]|\\.\\w)",
   0, 1, DLP_V_PHONE, "phone: 415" "8675309", "id: 415" "8675309",
-  "(?:^|[^\\w.+/:-])(?:\\+?1)?\\d{10}",
+  "(?:^|[^\\w.+/:-]|\\\\[nrt])(?:\\+?1)?\\d{10}",
   .context = "phone|tel|telephone|call|mobile|cell|fax|sms|whatsapp|"
 	     "contact", .ctx_window = 48 },
 };
