@@ -92,6 +92,7 @@ static void dlp_rule_extras(struct dlp_rule *r, const struct dlp_rule_def *def)
 	r->context = def->context;
 	r->ctx_window = def->ctx_window;
 	r->entropy = def->entropy;
+	r->back = def->hs_back;
 }
 
 /* Rule ri must find something in the example and nothing in the negative. */

@@ -84,6 +84,8 @@ int dlp_hs_build(struct dlp_engine *e, const char **regexes, struct diag *d)
 	for (size_t i = 0; i < e->n; i++) {
 		e->rules[i].maxw = dlp_hs_width(regexes[i]);
 		e->rules[i].in_hs = e->rules[i].maxw != SIZE_MAX;
+		if (e->rules[i].back == 0 || e->rules[i].back > e->rules[i].maxw)
+			e->rules[i].back = e->rules[i].maxw;
 	}
 	rc = dlp_hs_compile(e, regexes, expr, flags, ids);
 	if (rc < 0 || e->db == NULL)
@@ -133,7 +135,7 @@ static int dlp_hs_event(unsigned id, unsigned long long from,
 	if (r->evi != SIZE_MAX) {
 		struct dlp_ev *v = &e->ev[r->evi];
 
-		if (p + r->maxw + 1 >= v->first && p <= v->pos + r->maxw + 1) {
+		if (p + r->back + 1 >= v->first && p <= v->pos + r->back + 1) {
 			v->first = p < v->first ? p : v->first;
 			v->pos = p > v->pos ? p : v->pos;
 			return 0;

@@ -49,6 +49,11 @@ struct dlp_rule_def {
 	unsigned ctx_window;
 	/* Drop the value if its Shannon entropy (bits/byte) is <= this. */
 	double entropy;
+	/*
+	 * With hs_regex: a match starts at most this many bytes before an
+	 * end of hs_regex inside it (0: the regex's maximum width).
+	 */
+	unsigned hs_back;
 };
 
 struct dlp_rule {
@@ -67,6 +72,7 @@ struct dlp_rule {
 	unsigned ctx_window;
 	double entropy;
 	size_t evi;      /* per scan: its latest event cluster, or SIZE_MAX */
+	size_t back;     /* match start to Hyperscan end, at most */
 };
 
 struct dlp_cand {

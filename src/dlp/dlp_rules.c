@@ -22,7 +22,8 @@ static const struct dlp_rule_def dlp_defs[] = {
   "(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,8}"
   "[A-Za-z]{2,24}(?![A-Za-z0-9-])",
   0, 1, DLP_V_EMAIL, "mail jane.doe" "@acme-corp.io now",
-  "see user" "@example.com", "@[A-Za-z0-9]" DLP_PLAIN },
+  "see user" "@example.com", "[A-Za-z0-9._%+-]@[A-Za-z0-9]",
+  .hs_back = 66 },
 { "phone-nanp", "PHONE", DLP_FAM_PHONE,
   DLP_NB("\\w.+/:-") "(?:\\+?1[-. ])?(?:\\(\\d{3}\\) ?|\\d{3}[-. ])"
   "\\d{3}[-. ]\\d{4}(?![\\w:-]|\\.\\w)",

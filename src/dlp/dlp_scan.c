@@ -101,13 +101,13 @@ static size_t dlp_sublen(const struct dlp_rule *r, size_t stop, size_t len)
 /* The first offset where a match containing end p of rule r can start. */
 static size_t dlp_lo(const struct dlp_rule *r, size_t p)
 {
-	return p > r->maxw ? p - r->maxw : 0;
+	return p > r->back ? p - r->back : 0;
 }
 
 /*
  * One window per cluster of Hyperscan events of rule ri (events from *k
- * on, sorted): a match containing event p starts in [p - maxw, p], so a
- * cluster [first, pos] needs starts in [first - maxw, pos].
+ * on, sorted): a match containing event p starts in [p - back, p], so a
+ * cluster [first, pos] needs starts in [first - back, pos].
  */
 static int dlp_rule_windows(struct dlp_engine *e, uint32_t ri,
 			    const char *text, size_t len, size_t *k)

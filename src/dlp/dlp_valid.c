@@ -29,17 +29,41 @@ static bool dlp_has_ci(const char *s, size_t n, const char *w)
 	return false;
 }
 
+/* Does a placeholder word start at s[i] (case-insensitive)? */
+static bool dlp_placeholder_at(const char *s, size_t n, size_t i)
+{
+	char c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
+
+	switch (c) { /* the first characters of dlp_placeholders */
+	case 'e': case 'x': case 'y': case 'p': case 'd': case 's': case 'r':
+	case 'c': case '0': case '<': case '$': case '.': case '*':
+		break;
+	default:
+		return false;
+	}
+	for (size_t k = 0; k < sizeof(dlp_placeholders) /
+	     sizeof(dlp_placeholders[0]); k++) {
+		const char *w = dlp_placeholders[k];
+		size_t wl = strlen(w);
+
+		if (w[0] == c && wl <= n - i && strncasecmp(s + i, w, wl) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* One pass: a placeholder word, or DLP_RUN_MAX equal characters. */
 static bool dlp_placeholder(const char *s, size_t n)
 {
 	size_t run = 1;
 
-	for (size_t i = 0; i < sizeof(dlp_placeholders) /
-	     sizeof(dlp_placeholders[0]); i++)
-		if (dlp_has_ci(s, n, dlp_placeholders[i]))
-			return true;
-	for (size_t i = 1; i < n; i++) {
-		run = s[i] == s[i - 1] ? run + 1 : 1;
-		if (run >= DLP_RUN_MAX)
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0) {
+			run = s[i] == s[i - 1] ? run + 1 : 1;
+			if (run >= DLP_RUN_MAX)
+				return true;
+		}
+		if (dlp_placeholder_at(s, n, i))
 			return true;
 	}
 	return false;
