@@ -45,8 +45,9 @@ static int dlp_rule_compile(struct dlp_rule *r, const char *regex,
 	PCRE2_SIZE off = 0;
 	PCRE2_UCHAR msg[256];
 
-	r->re = pcre2_compile((PCRE2_SPTR)regex, PCRE2_ZERO_TERMINATED, 0,
-			      &err, &off, NULL);
+	/* offset limits: a window's search stops at its last start */
+	r->re = pcre2_compile((PCRE2_SPTR)regex, PCRE2_ZERO_TERMINATED,
+			      PCRE2_USE_OFFSET_LIMIT, &err, &off, NULL);
 	if (r->re == NULL) {
 		pcre2_get_error_message(err, msg, sizeof(msg));
 		diag_add(d, DIAG_ERROR, NULL, 0, (int)off + 1, "dlp-regex",

@@ -65,7 +65,9 @@ int dlp_rule_collect(struct dlp_engine *e, uint32_t ri, const char *text,
 	size_t off = from;
 	int rc = 0;
 
-	while (off <= sublen) {
+	/* no match may start after stop: PCRE2 need not look further */
+	pcre2_set_offset_limit(e->mctx, stop >= sublen ? PCRE2_UNSET : stop);
+	while (off <= sublen && off <= stop) {
 		PCRE2_SIZE *ov;
 		int m = pcre2_match(r->re, (PCRE2_SPTR)text, sublen, off, 0,
 				    r->md, e->mctx);
