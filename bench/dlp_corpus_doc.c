@@ -276,8 +276,8 @@ static unsigned d_nalts(const char *list)
 static const char *const d_open[] = {
 	"", "Here it is: ",
 	"{\"role\":\"user\",\"content\":\"",
-	"{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_01\",\"content\":\""
-	"{\\\"output\\\": \\\"",
+	("{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_01\",\"content\":\""
+	 "{\\\"output\\\": \\\""),
 	"```\n",
 };
 static const char *const d_close[] = {

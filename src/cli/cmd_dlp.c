@@ -248,7 +248,9 @@ static const char *const dlp_cli_chat[] = {
 	"store? Ping me at 2024-05-01T12:30:00Z.\n",
 	"Sure! Here is the updated function, with the error path fixed "
 	"and a test for the empty input case.\n",
-	"My email is jane.doe@acme-corp.io and my phone is (415) 867-5309.\n",
+	/* split, so that scanning this file finds nothing */
+	("My email is jane.doe" "@acme-corp.io and my phone is (415) 867-"
+	 "5309.\n"),
 	"Running the tests now: 214 passed, 3 skipped, 0 failed in 12.4s.\n",
 	"The function returns -EINVAL when the length is zero; fixed.\n",
 };
