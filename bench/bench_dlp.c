@@ -1,7 +1,7 @@
 /*
  * DLP throughput: the full default rule set over generated code-like and
  * chat-like text (about one line in five holds PII or a key), Hyperscan
- * path against the portable path in the same run (the ratio is printed),
+ * path, portable path and a memchr+memcpy baseline in the same run,
  * then dlp_apply with a tokenizing session against dlp_redact (the cost
  * of tokens and of rescanning the gaps between findings for idempotence),
  * then false redactions per MB over a source tree (argv[1], e.g. src/):
@@ -20,7 +20,7 @@
 #include "dlp/dlp_tok.h"
 
 #define BENCH_SIZE (4u << 20)    /* bytes of each generated text */
-#define BENCH_ROUNDS 5
+#define BENCH_ROUNDS 7
 #define BENCH_TREE_MAX (64u << 20)
 #define BENCH_PATH_MAX 4096
 #define BENCH_DEPTH_MAX 16
@@ -75,17 +75,21 @@ static double bench_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* MB/s of dlp_redact (s NULL) or of dlp_apply with session s. */
+/*
+ * MB/s of dlp_redact (s NULL) or of dlp_apply with session s, best of
+ * BENCH_ROUNDS: the least disturbed run on a shared machine.
+ */
 static double bench_mbps(struct dlp_engine *e, struct dlp_session *s,
 			 const struct buf *in)
 {
 	struct buf out;
-	double t0, secs;
-	int rc;
+	double best = 0;
 
 	buf_init(&out, 2 * BENCH_SIZE);
-	t0 = bench_now();
 	for (int i = 0; i < BENCH_ROUNDS; i++) {
+		double t0 = bench_now(), secs;
+		int rc;
+
 		buf_reset(&out);
 		rc = s == NULL ? dlp_redact(e, in->data, in->len, &out, NULL) :
 			dlp_apply(e, s, in->data, in->len, &out, NULL, NULL,
@@ -94,10 +98,41 @@ static double bench_mbps(struct dlp_engine *e, struct dlp_session *s,
 			fprintf(stderr, "bench_dlp: redact failed\n");
 			exit(1);
 		}
+		secs = bench_now() - t0;
+		if (secs > 0 && (best == 0 || secs < best))
+			best = secs;
 	}
-	secs = bench_now() - t0;
 	buf_release(&out);
-	return (double)in->len * BENCH_ROUNDS / secs / 1e6;
+	return (double)in->len / best / 1e6;
+}
+
+/*
+ * The baseline over the same bytes: memchr for a byte that is absent
+ * plus memcpy into an output buffer (what a scan with no finding must
+ * at least do), best of BENCH_ROUNDS.
+ */
+static double bench_baseline(const struct buf *in)
+{
+	char *out = malloc(in->len);
+	double best = 0;
+	size_t sink = 0;
+
+	if (out == NULL)
+		exit(1);
+	for (int i = 0; i < BENCH_ROUNDS; i++) {
+		double t0 = bench_now(), secs;
+
+		sink += memchr(in->data, 0x01, in->len) != NULL;
+		memcpy(out, in->data, in->len);
+		sink += (unsigned char)out[in->len / 2];
+		secs = bench_now() - t0;
+		if (secs > 0 && (best == 0 || secs < best))
+			best = secs;
+	}
+	free(out);
+	if (sink == SIZE_MAX)
+		printf("\n");
+	return (double)in->len / best / 1e6;
 }
 
 static struct dlp_engine *bench_engine(bool portable)
@@ -124,17 +159,20 @@ static void bench_text(const char *name, struct dlp_engine *hs,
 	struct dlp_session_opts so = { .pii = DLP_ACT_TOKENIZE };
 	struct dlp_session *s = NULL;
 	struct buf in;
-	double a, b;
+	double a, b, base;
 
 	buf_init(&in, 2 * BENCH_SIZE);
 	if (bench_gen(&in, lines, n) < 0)
 		exit(1);
+	base = bench_baseline(&in);
 	a = bench_mbps(hs, NULL, &in);
 	b = bench_mbps(port, NULL, &in);
-	printf("dlp %-5s %5.1f MB: %s %7.1f MB/s, portable %7.1f MB/s, "
-	       "ratio %.1fx\n", name, (double)in.len / 1e6,
-	       dlp_engine_hyperscan(hs) ? "hyperscan" : "(no hs)", a, b,
-	       a / b);
+	printf("dlp %-5s %5.1f MB, %zu rules: %s %7.1f MB/s (target 300), "
+	       "portable %7.1f MB/s (target 50), baseline memchr+memcpy "
+	       "%7.1f MB/s (%.0fx hyperscan)\n", name, (double)in.len / 1e6,
+	       dlp_engine_rules(hs),
+	       dlp_engine_hyperscan(hs) ? "hyperscan" : "(no hs)", a, b, base,
+	       base / a);
 	if (dlp_session_new(&so, &s) < 0)
 		exit(1);
 	b = bench_mbps(hs, s, &in);

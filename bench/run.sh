@@ -15,6 +15,9 @@ status=0
 "$build/bench/bench_audit" || status=1
 "$build/bench/bench_dlp" "$top/src" || status=1
 "$build/bench/bench_llm" || status=1
+# Clean code: this repository, the C headers and the Python library that
+# every Debian machine has after scripts/install-deps.sh (64 MB at most).
+"$build/bench/bench_dlp_quality" --gate "$top/src" /usr/include /usr/lib/python3* || status=1
 "$build/bench/bench_ptracer" || status=1
 "$build/bench/bench_supervisor" || status=1
 exit $status

@@ -45,43 +45,6 @@ struct dlp_apply_ctx {
 	size_t n;               /* findings applied */
 };
 
-/* Is the TYPE t[0..n) that of a rule that may produce tokens? */
-static bool dlp_apply_known_type(const struct dlp_engine *e, const char *t,
-				 size_t n)
-{
-	char type[DLP_TYPE_MAX + 1];
-
-	for (size_t i = 0; i < e->n; i++)
-		if (e->rules[i].family != DLP_FAM_KEY &&
-		    dlp_tok_type(e->rules[i].display, type) == n &&
-		    memcmp(type, t, n) == 0)
-			return true;
-	return false;
-}
-
-/* Marker bytes of a display: no brackets, controls or newlines. */
-static char dlp_apply_markc(unsigned char c)
-{
-	return c == '[' || c == ']' || c < 0x20 || c == 0x7f ? '_' : (char)c;
-}
-
-/* Is s[0..n) the display of a rule, as dlp_apply writes it? */
-static bool dlp_apply_known_display(const struct dlp_engine *e,
-				    const char *s, size_t n)
-{
-	for (size_t i = 0; i < e->n; i++) {
-		const char *d = e->rules[i].display;
-		size_t k = 0;
-
-		while (k < n && d[k] != '\0' &&
-		       dlp_apply_markc((unsigned char)d[k]) == s[k])
-			k++;
-		if (k == n && d[k] == '\0')
-			return true;
-	}
-	return false;
-}
-
 /* Length of a protected token at text[q] (range [a,b)), or 0. */
 static size_t dlp_apply_tok_at(const struct dlp_apply_ctx *c, size_t a,
 			       size_t b, size_t q)
@@ -95,7 +58,7 @@ static size_t dlp_apply_tok_at(const struct dlp_apply_ctx *c, size_t a,
 	       dlp_tok_wordc((unsigned char)t[w]))
 		w++;
 	if (w - q > DLP_TOKEN_MAX || !dlp_tok_grammar(t + q, w - q, &tl) ||
-	    !dlp_apply_known_type(c->e, t + q + 4, tl))
+	    !dlp_known_type(c->e, t + q + 4, tl, true))
 		return 0;
 	return w - q;
 }
@@ -109,7 +72,7 @@ static size_t dlp_apply_mark_at(const struct dlp_apply_ctx *c, size_t b,
 	while (e < b && e - p < DLP_NAME_MAX && c->text[e] != ']')
 		e++;
 	if (e >= b || c->text[e] != ']' || e == p ||
-	    !dlp_apply_known_display(c->e, c->text + p, e - p))
+	    !dlp_known_display(c->e, c->text + p, e - p))
 		return 0;
 	return e + 1 - q;
 }
@@ -163,7 +126,7 @@ static int dlp_apply_marker(struct dlp_apply_ctx *c, const char *display)
 	int rc = buf_puts(c->out, DLP_MARKER_PREFIX);
 
 	for (size_t i = 0; rc == 0 && display[i] != '\0'; i++)
-		rc = buf_putc(c->out, dlp_apply_markc((unsigned char)display[i]));
+		rc = buf_putc(c->out, dlp_markc((unsigned char)display[i]));
 	if (rc == 0)
 		rc = buf_putc(c->out, ']');
 	return rc;

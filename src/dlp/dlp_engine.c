@@ -45,8 +45,9 @@ static int dlp_rule_compile(struct dlp_rule *r, const char *regex,
 	PCRE2_SIZE off = 0;
 	PCRE2_UCHAR msg[256];
 
-	r->re = pcre2_compile((PCRE2_SPTR)regex, PCRE2_ZERO_TERMINATED, 0,
-			      &err, &off, NULL);
+	/* offset limits: a window's search stops at its last start */
+	r->re = pcre2_compile((PCRE2_SPTR)regex, PCRE2_ZERO_TERMINATED,
+			      PCRE2_USE_OFFSET_LIMIT, &err, &off, NULL);
 	if (r->re == NULL) {
 		pcre2_get_error_message(err, msg, sizeof(msg));
 		diag_add(d, DIAG_ERROR, NULL, 0, (int)off + 1, "dlp-regex",
@@ -87,6 +88,16 @@ static int dlp_rule_add(struct dlp_engine *e, const char *name,
 	return dlp_rule_compile(r, regex, d);
 }
 
+/* The optional parts of a built-in rule: Hyperscan regex and filters. */
+static void dlp_rule_extras(struct dlp_rule *r, const struct dlp_rule_def *def)
+{
+	r->hs_regex = def->hs_regex;
+	r->context = def->context;
+	r->ctx_window = def->ctx_window;
+	r->entropy = def->entropy;
+	r->back = def->hs_back;
+}
+
 /* Rule ri must find something in the example and nothing in the negative. */
 static int dlp_selftest(struct dlp_engine *e, uint32_t ri,
 			const struct dlp_rule_def *def, struct diag *d)
@@ -95,13 +106,15 @@ static int dlp_selftest(struct dlp_engine *e, uint32_t ri,
 	size_t found;
 
 	e->ncand = 0;
+	e->text_len = strlen(def->example);
 	rc = dlp_rule_collect(e, ri, def->example, 0, SIZE_MAX, NULL,
-			      strlen(def->example));
+			      e->text_len);
 	found = e->ncand;
 	if (rc == 0) {
 		e->ncand = 0;
+		e->text_len = strlen(def->negative);
 		rc = dlp_rule_collect(e, ri, def->negative, 0, SIZE_MAX, NULL,
-				      strlen(def->negative));
+				      e->text_len);
 	}
 	if (rc == 0 && (found == 0 || e->ncand != 0)) {
 		diag_add(d, DIAG_ERROR, NULL, 0, 0, "dlp-selftest",
@@ -129,7 +142,7 @@ static int dlp_add_builtins(struct dlp_engine *e, const struct dlp_opts *o,
 				  defs[i].regex, defs[i].group, defs[i].prio,
 				  defs[i].valid, defs[i].family, d);
 		if (e->n > 0)
-			e->rules[e->n - 1].hs_regex = defs[i].hs_regex;
+			dlp_rule_extras(&e->rules[e->n - 1], &defs[i]);
 		if (rc == 0)
 			rc = dlp_selftest(e, (uint32_t)(e->n - 1), &defs[i], d);
 		if (rc < 0)

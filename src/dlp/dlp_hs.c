@@ -84,6 +84,8 @@ int dlp_hs_build(struct dlp_engine *e, const char **regexes, struct diag *d)
 	for (size_t i = 0; i < e->n; i++) {
 		e->rules[i].maxw = dlp_hs_width(regexes[i]);
 		e->rules[i].in_hs = e->rules[i].maxw != SIZE_MAX;
+		if (e->rules[i].back == 0 || e->rules[i].back > e->rules[i].maxw)
+			e->rules[i].back = e->rules[i].maxw;
 	}
 	rc = dlp_hs_compile(e, regexes, expr, flags, ids);
 	if (rc < 0 || e->db == NULL)
@@ -114,20 +116,36 @@ void dlp_hs_free(struct dlp_engine *e)
 	e->db = NULL;
 }
 
+/*
+ * Keep the end of a match of rule id: it joins the rule's latest cluster
+ * when a match containing it could overlap that cluster's window.
+ */
 static int dlp_hs_event(unsigned id, unsigned long long from,
 			unsigned long long to, unsigned flags, void *ctx)
 {
 	struct dlp_engine *e = ctx;
 	struct dlp_rule *r = &e->rules[id];
+	size_t p = (size_t)to;
 
-	if (!r->hit || (size_t)to < r->first)
-		r->first = (size_t)to;
-	if (!r->hit || (size_t)to > r->last)
-		r->last = (size_t)to;
+	if (!r->hit || p < r->first)
+		r->first = p;
+	if (!r->hit || p > r->last)
+		r->last = p;
 	r->hit = true;
+	if (r->evi != SIZE_MAX) {
+		struct dlp_ev *v = &e->ev[r->evi];
+
+		if (p + r->back + 1 >= v->first && p <= v->pos + r->back + 1) {
+			v->first = p < v->first ? p : v->first;
+			v->pos = p > v->pos ? p : v->pos;
+			return 0;
+		}
+	}
 	if (e->nev < DLP_EVENTS_MAX) {
+		r->evi = e->nev;
 		e->ev[e->nev].rule = id;
-		e->ev[e->nev++].pos = (size_t)to;
+		e->ev[e->nev].first = p;
+		e->ev[e->nev++].pos = p;
 	} else {
 		e->ev_overflow = true;
 	}
@@ -137,8 +155,10 @@ static int dlp_hs_event(unsigned id, unsigned long long from,
 /* Mark the rules that may match, with their first and last match ends. */
 int dlp_hs_scan(struct dlp_engine *e, const char *text, size_t len)
 {
-	for (size_t i = 0; i < e->n; i++)
+	for (size_t i = 0; i < e->n; i++) {
 		e->rules[i].hit = false;
+		e->rules[i].evi = SIZE_MAX;
+	}
 	e->nev = 0;
 	e->ev_overflow = false;
 	if (len > UINT_MAX)

@@ -20,7 +20,7 @@ enum dlp_family {
 enum dlp_valid {
 	DLP_V_NONE, DLP_V_SECRET, DLP_V_EMAIL, DLP_V_PHONE, DLP_V_E164,
 	DLP_V_CARD, DLP_V_SSN, DLP_V_CRC32, DLP_V_JWT, DLP_V_URLPASS,
-	DLP_V_PEM,
+	DLP_V_PEM, DLP_V_GENERIC,
 };
 
 /* One built-in rule, a constant table entry. */
@@ -40,6 +40,20 @@ struct dlp_rule_def {
 	 * s < p <= e; a required literal is enough.
 	 */
 	const char *hs_regex;
+	/*
+	 * Context words ('|'-separated, lower case): one must occur as the
+	 * start of a word within ctx_window bytes before the value (Presidio
+	 * style), or the match is dropped. NULL: no context needed.
+	 */
+	const char *context;
+	unsigned ctx_window;
+	/* Drop the value if its Shannon entropy (bits/byte) is <= this. */
+	double entropy;
+	/*
+	 * With hs_regex: a match starts at most this many bytes before an
+	 * end of hs_regex inside it (0: the regex's maximum width).
+	 */
+	unsigned hs_back;
 };
 
 struct dlp_rule {
@@ -55,6 +69,11 @@ struct dlp_rule {
 	bool in_hs;      /* in the Hyperscan database */
 	bool hit;        /* per scan: Hyperscan reported it */
 	size_t first, last; /* per scan: first and last reported end */
+	const char *context;  /* static, or NULL; see dlp_rule_def */
+	unsigned ctx_window;
+	double entropy;
+	size_t evi;      /* per scan: its latest event cluster, or SIZE_MAX */
+	size_t back;     /* match start to Hyperscan end, at most */
 };
 
 struct dlp_cand {
@@ -64,9 +83,11 @@ struct dlp_cand {
 
 #define DLP_EVENTS_MAX 16384 /* Hyperscan events kept per scan */
 
+/* Events of one rule close together are kept as one cluster [first, pos]. */
 struct dlp_ev {
 	uint32_t rule;
-	size_t pos;
+	size_t pos;   /* the last match end of the cluster */
+	size_t first; /* the first */
 };
 
 struct dlp_engine {
@@ -81,11 +102,33 @@ struct dlp_engine {
 	struct dlp_ev *ev; /* per scan: Hyperscan events, DLP_EVENTS_MAX */
 	size_t nev;
 	bool ev_overflow;  /* more events than kept: use first/last */
+	size_t text_len;   /* per scan: length of the whole text */
 };
 
 const struct dlp_rule_def *dlp_rule_defs(size_t *n);
 /* Is the value s[0..n) a finding under validator v? */
 bool dlp_validate(enum dlp_valid v, const char *s, size_t n);
+
+/* dlp_filter.c */
+/* Shannon entropy of s[0..n) in bits per byte. */
+double dlp_entropy(const char *s, size_t n);
+/*
+ * Filters that need the text around a value [s, end) of rule r in
+ * text[0..len): entropy, context words before it, and overlap with an
+ * existing DLP_<TYPE>_<tail> token or [REDACTED:...] marker. True: keep.
+ */
+bool dlp_filter_keep(const struct dlp_engine *e, const struct dlp_rule *r,
+		     const char *text, size_t len, size_t s, size_t end);
+/*
+ * Is t[0..n) the token TYPE of a rule of e (tokens_only: of a rule whose
+ * findings may be tokenized, not a secret's)?
+ */
+bool dlp_known_type(const struct dlp_engine *e, const char *t, size_t n,
+		    bool tokens_only);
+/* A display byte as a marker writes it: no brackets or controls. */
+char dlp_markc(unsigned char c);
+/* Is s[0..n) the display of a rule of e, as a marker writes it? */
+bool dlp_known_display(const struct dlp_engine *e, const char *s, size_t n);
 
 /* dlp_scan.c */
 /*

@@ -52,7 +52,8 @@ static int dlp_rule_take(struct dlp_engine *e, uint32_t ri, const char *text)
 		s = ov[2 * r->group];
 		end = ov[2 * r->group + 1];
 	}
-	if (end <= s || !dlp_validate(r->valid, text + s, end - s))
+	if (end <= s || !dlp_validate(r->valid, text + s, end - s) ||
+	    !dlp_filter_keep(e, r, text, e->text_len, s, end))
 		return 0;
 	return dlp_cand_push(e, s, end, ri);
 }
@@ -64,7 +65,9 @@ int dlp_rule_collect(struct dlp_engine *e, uint32_t ri, const char *text,
 	size_t off = from;
 	int rc = 0;
 
-	while (off <= sublen) {
+	/* no match may start after stop: PCRE2 need not look further */
+	pcre2_set_offset_limit(e->mctx, stop >= sublen ? PCRE2_UNSET : stop);
+	while (off <= sublen && off <= stop) {
 		PCRE2_SIZE *ov;
 		int m = pcre2_match(r->re, (PCRE2_SPTR)text, sublen, off, 0,
 				    r->md, e->mctx);
@@ -100,12 +103,13 @@ static size_t dlp_sublen(const struct dlp_rule *r, size_t stop, size_t len)
 /* The first offset where a match containing end p of rule r can start. */
 static size_t dlp_lo(const struct dlp_rule *r, size_t p)
 {
-	return p > r->maxw ? p - r->maxw : 0;
+	return p > r->back ? p - r->back : 0;
 }
 
 /*
  * One window per cluster of Hyperscan events of rule ri (events from *k
- * on, sorted): a match containing event p starts in [p - maxw, p].
+ * on, sorted): a match containing event p starts in [p - back, p], so a
+ * cluster [first, pos] needs starts in [first - back, pos].
  */
 static int dlp_rule_windows(struct dlp_engine *e, uint32_t ri,
 			    const char *text, size_t len, size_t *k)
@@ -115,11 +119,15 @@ static int dlp_rule_windows(struct dlp_engine *e, uint32_t ri,
 	int rc = 0;
 
 	while (rc == 0 && i < e->nev && e->ev[i].rule == ri) {
-		size_t ws = dlp_lo(r, e->ev[i].pos), we = e->ev[i].pos;
+		size_t ws = dlp_lo(r, e->ev[i].first), we = e->ev[i].pos;
 
 		while (++i < e->nev && e->ev[i].rule == ri &&
-		       dlp_lo(r, e->ev[i].pos) <= we + 1)
-			we = e->ev[i].pos;
+		       dlp_lo(r, e->ev[i].first) <= we + 1) {
+			if (dlp_lo(r, e->ev[i].first) < ws)
+				ws = dlp_lo(r, e->ev[i].first);
+			if (e->ev[i].pos > we)
+				we = e->ev[i].pos;
+		}
 		if (off > we)
 			continue;
 		rc = dlp_rule_collect(e, ri, text, ws > off ? ws : off, we,
@@ -238,6 +246,7 @@ int dlp_scan(struct dlp_engine *e, const char *text, size_t len,
 		return -E2BIG;
 	if (text == NULL)
 		text = "";
+	e->text_len = len;
 	if (e->db != NULL)
 		rc = dlp_hs_scan(e, text, len);
 	if (e->db != NULL && !e->ev_overflow)

@@ -29,17 +29,41 @@ static bool dlp_has_ci(const char *s, size_t n, const char *w)
 	return false;
 }
 
+/* Does a placeholder word start at s[i] (case-insensitive)? */
+static bool dlp_placeholder_at(const char *s, size_t n, size_t i)
+{
+	char c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
+
+	switch (c) { /* the first characters of dlp_placeholders */
+	case 'e': case 'x': case 'y': case 'p': case 'd': case 's': case 'r':
+	case 'c': case '0': case '<': case '$': case '.': case '*':
+		break;
+	default:
+		return false;
+	}
+	for (size_t k = 0; k < sizeof(dlp_placeholders) /
+	     sizeof(dlp_placeholders[0]); k++) {
+		const char *w = dlp_placeholders[k];
+		size_t wl = strlen(w);
+
+		if (w[0] == c && wl <= n - i && strncasecmp(s + i, w, wl) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* One pass: a placeholder word, or DLP_RUN_MAX equal characters. */
 static bool dlp_placeholder(const char *s, size_t n)
 {
 	size_t run = 1;
 
-	for (size_t i = 0; i < sizeof(dlp_placeholders) /
-	     sizeof(dlp_placeholders[0]); i++)
-		if (dlp_has_ci(s, n, dlp_placeholders[i]))
-			return true;
-	for (size_t i = 1; i < n; i++) {
-		run = s[i] == s[i - 1] ? run + 1 : 1;
-		if (run >= DLP_RUN_MAX)
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0) {
+			run = s[i] == s[i - 1] ? run + 1 : 1;
+			if (run >= DLP_RUN_MAX)
+				return true;
+		}
+		if (dlp_placeholder_at(s, n, i))
 			return true;
 	}
 	return false;
@@ -232,7 +256,8 @@ static bool dlp_email(const char *s, size_t n)
 {
 	static const char *const bad[] = {
 		"@example.com", "@example.org", "@example.net", ".example",
-		".test", ".invalid", ".localhost", ".local",
+		".example.com", ".example.org", ".example.net", ".test",
+		".invalid", ".localhost", ".local",
 	};
 	const char *at = memchr(s, '@', n);
 	size_t dl;
@@ -263,14 +288,14 @@ static bool dlp_urlpass(const char *s, size_t n)
 	return !dlp_placeholder(s, n);
 }
 
-/* At least one line of 16 base64 characters between the markers. */
+/* At least one run of 16 base64 characters between the markers. */
 static bool dlp_pem(const char *s, size_t n)
 {
 	size_t run = 0;
-	size_t i = 10; /* past "-----BEGIN" */
+	/* past "-----BEGIN ... KEY-----" (the newline may be JSON-escaped) */
+	const char *h = n > 10 ? memmem(s + 10, n - 10, "-----", 5) : NULL;
+	size_t i = h != NULL ? (size_t)(h - s) + 5 : n;
 
-	while (i < n && s[i] != '\n')
-		i++;
 	for (; i < n; i++) {
 		char c = s[i];
 
@@ -282,6 +307,27 @@ static bool dlp_pem(const char *s, size_t n)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * A value assigned to a password/secret/token-like name: letters and
+ * digits mixed (an identifier or a word is code, not a secret), not an
+ * expansion or template, not a placeholder. Entropy is the rule's gate.
+ */
+static bool dlp_generic(const char *s, size_t n)
+{
+	bool digit = false, alpha = false;
+
+	if (n == 0 || s[0] == '$' || s[0] == '%' || s[0] == '.' ||
+	    s[0] == '/')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		digit |= c >= '0' && c <= '9';
+		alpha |= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	}
+	return digit && alpha && !dlp_placeholder(s, n);
 }
 
 bool dlp_validate(enum dlp_valid v, const char *s, size_t n)
@@ -309,6 +355,8 @@ bool dlp_validate(enum dlp_valid v, const char *s, size_t n)
 		return dlp_urlpass(s, n);
 	case DLP_V_PEM:
 		return dlp_pem(s, n);
+	case DLP_V_GENERIC:
+		return dlp_generic(s, n);
 	}
 	return false;
 }

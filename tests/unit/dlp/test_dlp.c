@@ -113,6 +113,41 @@ static const struct t_pos t_positives[] = {
 	{ "Authorization: Bearer ey" "JhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0."
 	  "abcdefghijklmnop", "jwt", "ey" "JhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0"
 	  "In0.abcdefghijklmnop" },
+	{ "client_secret=b0c8Q~cY4xn" "jHsdZ3Y1QDRmfyJPy-Wl93lb.P-6F\n",
+	  "azure-ad-client-secret", "b0c8Q~cY4xn" "jHsdZ3Y1QDRmfyJPy-Wl93lb.P-6F" },
+	{ "AccountName=a;AccountKey=" "igT+0hzromVAy3I5CE7r8ymuCQ0AbaJOOKkel"
+	  "Duv1ZNFE27bemvB7KuIFW1MOlKE2YsaeDio/m+7UmE6dQR4lJ==;x",
+	  "azure-storage-key", "igT+0hzromVAy3I5CE7r8ymuCQ0AbaJOOKkel"
+	  "Duv1ZNFE27bemvB7KuIFW1MOlKE2YsaeDio/m+7UmE6dQR4lJ==" },
+	{ "password = pypi-" "AgEIcHlwaS5vcmcfPRzesrc98XD5YbMa3C2o_33rK99ne"
+	  "hpdLQ5yvq3I2H87EZyOl2ff8Z2ucn1\n", "pypi-token", "pypi-"
+	  "AgEIcHlwaS5vcmcfPRzesrc98XD5YbMa3C2o_33rK99nehpdLQ5yvq3I2H87EZyOl2ff"
+	  "8Z2ucn1" },
+	{ "key SK" "fa2f4d5b1bc6670a71ba5f7afb3f5b19.", "twilio-api-key",
+	  "SK" "fa2f4d5b1bc6670a71ba5f7afb3f5b19" },
+	{ "SG" ".fJKOin1o_lb0c3pWyUxHQA.IQaKbKHQ2w4FW5GLCIanL6lhJ5xwEWVkAvpBSZ"
+	  "JnSBZ\n", "sendgrid-api-key", "SG" ".fJKOin1o_lb0c3pWyUxHQA.IQaKbKHQ2"
+	  "w4FW5GLCIanL6lhJ5xwEWVkAvpBSZJnSBZ" },
+	{ "login --token hf" "_TspCblSsIYpynoWugfVtySyinzrYNqACgJ",
+	  "huggingface-token", "hf" "_TspCblSsIYpynoWugfVtySyinzrYNqACgJ" },
+	{ "X: dapi" "ac28d76gcc671h7af3734da10d4g2ega", "databricks-token",
+	  "dapi" "ac28d76gcc671h7af3734da10d4g2ega" },
+	{ "t=shp" "at_c43059f2713e18924a244ee1fa97beb0", "shopify-token",
+	  "shp" "at_c43059f2713e18924a244ee1fa97beb0" },
+	{ "telegram " "6557138495:" "Awd1nj1D_Dm5k5UikQe_66Yb1k8vtaD5W78",
+	  "telegram-bot-token", "6557138495:" "Awd1nj1D_Dm5k5UikQe_66Yb1k8vta"
+	  "D5W78" },
+	{ "MAILGUN_KEY=key-" "7ec084f48565a31c1e146fb27399ff85",
+	  "mailgun-api-key", "key-" "7ec084f48565a31c1e146fb27399ff85" },
+	{ "{\"client_secret\": \"aJGJnWmx" "NCEvIaLrRF13\"}", "generic-secret",
+	  "aJGJnWmx" "NCEvIaLrRF13" },
+	{ "SSN: 5362" "28714 on file", "ssn-context", "5362" "28714" },
+	{ "phone: 415" "8675309.", "phone-context", "415" "8675309" },
+	{ "call me at (415) " "867-5309.", "phone-nanp", "(415) " "867-5309" },
+	{ "line\\ngh" "p_Ky9Pf34qY6Nb3wWD25RQ4F5ZR3qa7y3gm1IL", "github-token",
+	  "gh" "p_Ky9Pf34qY6Nb3wWD25RQ4F5ZR3qa7y3gm1IL" },
+	{ "card 4539 1488 0343 6467 123 x", "credit-card",
+	  "4539 1488 0343 6467 123" },
 	{ "x\n-----" "BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq9\n"
 	  "-----" "END RSA PRIVATE KEY-----\n", "private-key",
 	  "-----" "BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq9\n"
@@ -175,6 +210,13 @@ static const char *const t_negatives[] = {
 	"ey" "Jmb28iOiJiYXIifQ.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4f",
 	"-----" "BEGIN PRIVATE KEY-----\n...\n-----" "END PRIVATE KEY-----",
 	"hex 0x7fffffffffffffff 18446744073709551615",
+	"id 5362" "28714 and order 415" "8675309",
+	"token = DLP_SECRET_" "abcdefgh23 and password: [REDACTED:SECRET]",
+	"cache key-" "7ec084f48565a31c1e146fb27399ff85",
+	"bob@mail.example.com, eve@corp.example",
+	"api_key = \"<YOUR_API_KEY>\", secret=${API_SECRET}",
+	"password = \"hunter2hunter2\" token: self.token_value",
+	"syscall(2147483647), recall 415" "8675309, hotel 415" "8675309",
 };
 
 static void test_negatives(void **state)
@@ -207,6 +249,12 @@ static void test_redact(void **state)
 		char *out = t_redact(v[k], in);
 
 		assert_string_equal(out, want);
+		free(out);
+		/* a key dressed as a marker of no rule is still found */
+		out = t_redact(v[k], "[REDACTED:gh" "p_Ky9Pf34qY6Nb3wWD25RQ4F5"
+			       "ZR3qa7y3gm1IL] [REDACTED:EMAIL]");
+		assert_string_equal(out, "[REDACTED:[REDACTED:GITHUB_TOKEN]] "
+				    "[REDACTED:EMAIL]");
 		free(out);
 	}
 }
