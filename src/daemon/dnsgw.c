@@ -100,6 +100,9 @@ static int dnsgw_event(void *arg, const struct dns_query *q,
 	ev.session_id = g->sid;
 	ev.decision = v->decision;
 	ev.effective = v->allow ? "allow" : "deny";
+	/* An approve rule with no approver: refused, and the event says so. */
+	ev.approval_required = !v->allow && v->decision &&
+			       strcmp(v->decision, "approve") == 0;
 	ev.rule = v->rule;
 	ev.message = v->message;
 	ev.domain = q->name;

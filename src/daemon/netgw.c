@@ -109,6 +109,12 @@ static void netgw_render(const struct policy_verdict *pv, const char *host,
 	if (policy_render_message(pv, &a, msg, sizeof(msg)) < 0)
 		msg[0] = '\0';
 	str_lcpy(v->message, msg, sizeof(v->message));
+	/* No approver exists: an approve rule is a deny that says so, its
+	 * own message after the reason. */
+	v->approval = pv->approval_required;
+	if (pv->approval_required && pv->message && pv->reason)
+		snprintf(v->message, sizeof(v->message), "%s (%s)", pv->reason,
+			 msg);
 	str_lcpy(v->rule, pv->rule ? pv->rule : "default-deny-network",
 		 sizeof(v->rule));
 }
@@ -179,6 +185,11 @@ static void netgw_event(void *arg, void *cookie, const struct proxy_event *pe)
 	ev.remote = pe->ip ? remote : NULL;
 	ev.rule = pe->rule;
 	ev.decision = ev.effective = pe->decision;
+	ev.message = pe->message;
+	if (pe->approval) {
+		ev.decision = "approve";
+		ev.approval_required = true;
+	}
 	ev.operation = pe->type + 4;
 	ev.fields_json = b.data;
 	daemon_event(d, &ev);

@@ -28,6 +28,7 @@ static void supv_net_event(struct supv_listener *l, pid_t pid,
 	ev.effective = policy_decision_name(v->effective);
 	ev.rule = v->rule;
 	ev.message = v->reason;
+	ev.approval_required = v->approval_required;
 	ev.remote = remote;
 	ev.operation = op;
 	daemon_count_decision(l->d, v);

@@ -233,6 +233,12 @@ static const char *proxy_reason(int status)
 /* Queue a whole answer for the client and close after it is sent. */
 void proxy_conn_answer(struct proxy_conn *c, int status, const char *body)
 {
+	proxy_conn_answer_hdr(c, status, NULL, body);
+}
+
+void proxy_conn_answer_hdr(struct proxy_conn *c, int status, const char *hdr,
+			   const char *body)
+{
 	struct proxy_bufq *q = &c->u2c;
 	int n;
 
@@ -243,9 +249,10 @@ void proxy_conn_answer(struct proxy_conn *c, int status, const char *body)
 		proxy_conn_arm(c);
 		return;
 	}
-	n = snprintf(q->d, PROXY_BUF_MAX, "HTTP/1.1 %d %s\r\nContent-Type: "
+	n = snprintf(q->d, PROXY_BUF_MAX, "HTTP/1.1 %d %s\r\n%s%sContent-Type: "
 		     "text/plain\r\nContent-Length: %zu\r\nConnection: close"
-		     "\r\n\r\n%s", status, proxy_reason(status), strlen(body), body);
+		     "\r\n\r\n%s", status, proxy_reason(status), hdr ? hdr : "",
+		     hdr ? "\r\n" : "", strlen(body), body);
 	q->len = n < 0 ? 0 : (size_t)n >= PROXY_BUF_MAX ? PROXY_BUF_MAX - 1 :
 		 (size_t)n;
 	proxy_conn_arm(c);

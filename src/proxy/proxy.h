@@ -32,12 +32,15 @@ struct proxy_verdict {
 	int dial;                   /* index into ips of the address to dial */
 	char rule[PROXY_RULE_MAX];  /* the deciding rule */
 	char message[PROXY_MSG_MAX]; /* rendered message for a deny */
+	bool approval;              /* an approve rule, denied: no approver */
 };
 
 /* What an audit event is about; strings live until the callback returns. */
 struct proxy_event {
 	const char *type;   /* net_connect, net_close, net_http_request */
 	const char *host, *ip, *rule, *decision, *method, *path;
+	const char *message;  /* net_connect deny: the rendered message */
+	bool approval;        /* net_connect deny of an approve rule */
 	uint16_t port;
 	uint64_t bytes_up, bytes_down; /* net_close: client->origin, back */
 };

@@ -20,6 +20,7 @@
 #define PROXY_TICK_MS 1000      /* how often a connection's clock is read */
 #define PROXY_ACCEPT_PAUSE_MS 100 /* out of descriptors: accept again after */
 #define PROXY_HOSTS_LINE_MAX 512 /* a line of the hosts file */
+#define PROXY_DENY_HDR_MAX 512  /* the X-Agentsh-Deny header line */
 
 enum proxy_state {
 	PS_HEAD,     /* reading a request head */
@@ -107,6 +108,9 @@ struct proxy {
 void proxy_conn_close(struct proxy_conn *c);
 void proxy_conn_arm(struct proxy_conn *c);
 void proxy_conn_answer(struct proxy_conn *c, int status, const char *body);
+/* The same with one extra header line hdr (no CRLF; NULL: none). */
+void proxy_conn_answer_hdr(struct proxy_conn *c, int status, const char *hdr,
+			   const char *body);
 /* proxy_io.c */
 void proxy_io_client(struct loop *l, int fd, uint32_t ev, void *arg);
 void proxy_io_upstream(struct loop *l, int fd, uint32_t ev, void *arg);
