@@ -67,6 +67,14 @@ bool supv_on_net(void *arg, pid_t pid, const struct sup_net_req *r)
 		return false;
 	if (supv_is_self(l->d, s, r) || dnsgw_is_self(s, r))
 		return true;
+	/* Transparent mode: the session's namespace sends all TCP to the
+	 * proxy and all DNS to its listener, which decide and record; the
+	 * rest of UDP is dropped there and refused below. */
+	if (s->netns_fd >= 0 && (r->family == AF_INET ||
+				 r->family == AF_INET6) &&
+	    (r->type == SOCK_STREAM || (r->type == SOCK_DGRAM &&
+					r->port == 53)))
+		return true;
 	inet_ntop(r->family, r->addr, host, sizeof(host));
 	/* The engine's own form: IPv4 as ::ffff:a.b.c.d with v4 set, and
 	 * IPv4-mapped IPv6 normalised to it. */

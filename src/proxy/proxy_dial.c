@@ -235,6 +235,7 @@ static void proxy_dial_event(struct proxy_conn *c, const char *decision,
 		ev.approval = v->approval;
 	}
 	ev.type = "net_connect";
+	ev.transparent = c->transparent;
 	ev.host = c->uhost;
 	ev.port = c->uport;
 	ev.ip = c->uip;
@@ -323,6 +324,8 @@ static void proxy_dial_decide(struct proxy_conn *c,
 	struct proxy_verdict v = {0};
 	const struct proxy_ops *o = &c->p->ops;
 
+	if (c->transparent)
+		n = proxy_transp_ips(c, ips, n, &ips);
 	if (n == 0) {
 		proxy_conn_answer(c, 502,
 				  "agentsh: could not resolve the host\n");
@@ -355,6 +358,10 @@ void proxy_dial_connected(struct proxy_conn *c)
 	static const char est[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 	struct buf b;
 
+	if (c->transparent) {
+		c->st = PS_TUNNEL; /* what the client sent so far goes on */
+		return;
+	}
 	if (c->req.connect) {
 		proxy_q_append(&c->u2c, est, sizeof(est) - 1);
 		c->st = PS_PEEK;
