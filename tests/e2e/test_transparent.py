@@ -281,6 +281,35 @@ def test_socket_client_name_not_resolving_to_address_decided_on_ip(gw):
     assert ev["remote"] == f"127.0.0.2:{port}"
 
 
+def test_ipv6_redirected_and_decided(gw):
+    """IPv6 TCP goes through the IPv6 transparent listener: ::1 is allowed
+    by the shipped policy's allow-localhost, and dialed on the host."""
+    import socket
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    d, sh, _, _ = gw
+    www = sh.ws.parent / "www"
+
+    class V6(http.server.ThreadingHTTPServer):
+        address_family = socket.AF_INET6
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(www))
+    try:
+        srv = V6(("::1", 0), handler)
+    except OSError as e:
+        pytest.skip(f"no IPv6 loopback here: {e}")
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        port = srv.server_address[1]
+        p = sh(f"{NOPROXY} -g 'http://[::1]:{port}/hello.txt' 2>&1")
+        assert p.stdout == "hello, transparently\n", p.stdout
+        ev = last_connect(d, "::1")
+        assert ev["remote"] == f"[::1]:{port}"
+        assert ev["policy"]["decision"] == "allow"
+    finally:
+        srv.shutdown()
+
+
 def test_silent_socket_client_decided_on_ip_and_reset(gw):
     d, sh, ports, _ = gw
     (sh.ws / "raw.py").write_text(PY_RAW)
