@@ -204,8 +204,8 @@ def test_allowed_http_ignoring_proxy_variables(gw):
 def test_allowed_https_by_server_name(gw):
     d, sh, ports, ca = gw
     port = ports["tls"]
-    p = sh(f"{NOPROXY} --cacert {ca} --resolve allowed.test:{port}:127.0.0.1 "
-           f"https://allowed.test:{port}/hello.txt 2>&1")
+    p = sh(f"{NOPROXY} --cacert {ca} https://allowed.test:{port}/hello.txt "
+           "2>&1")
     assert p.stdout == "hello, transparently\n", p.stdout
     assert last_connect(d, "allowed.test")["remote"] == f"127.0.0.1:{port}"
 
