@@ -393,3 +393,30 @@ def test_exec_api_command_in_namespace(gw):
     assert st == 200, r
     assert r["result"]["stdout"].strip() != os.readlink("/proc/self/ns/net")
 
+
+
+def test_without_cap_net_admin_falls_back(tmp_path):
+    """A daemon without CAP_NET_ADMIN: the session says why in a
+    transparent_net_failed event and keeps the plain gateway (the proxy
+    variables and the supervisor's decisions)."""
+    if not shutil.which("setpriv"):
+        pytest.skip("no setpriv (util-linux) to drop the capability")
+    d = Daemon(tmp_path, extra_config=(
+        "  network:\n    transparent:\n      enabled: true\n"))
+    d.start(wrap=["setpriv", "--bounding-set=-net_admin", "--"])
+    try:
+        root, etc = make_root(tmp_path, d, SHIM, AGENTSH)
+        p = subprocess.run(bwrap_cmd(root, etc, tmp_path, [
+            "bash", "-c", "echo $AGENTSH_SESSION_ID; echo ${HTTP_PROXY%:*}; "
+            "readlink /proc/self/ns/net"]), capture_output=True, text=True,
+            env=ENV, timeout=30)
+        sid, proxy, ns = p.stdout.split()
+        assert proxy == "http://127.0.0.1", p.stdout
+        assert ns == os.readlink("/proc/self/ns/net")
+        st, body = d.request("GET", f"/api/v1/sessions/{sid}")
+        assert st == 200 and body["transparent"] is False
+        failed = [e for e in events(d, "transparent_net_failed")
+                  if e.get("session_id") == sid]
+        assert failed and "CAP_NET_ADMIN" in failed[-1]["fields"]["reason"]
+    finally:
+        d.stop()
