@@ -7,7 +7,8 @@ PKGS="build-essential pkg-config meson ninja-build clang llvm libclang-rt-14-dev
 libyaml-dev libpcre2-dev libseccomp-dev libsqlite3-dev sqlite3 libssl-dev \
 libzstd-dev zlib1g-dev libcmocka-dev python3-pytest git \
 libjson-c-dev node-llhttp curl bubblewrap tmux procps \
-libldns-dev dnsmasq-base openssl wrk tinyproxy nodejs npm zstd"
+libldns-dev dnsmasq-base openssl wrk tinyproxy nodejs npm zstd \
+libnftables-dev"
 
 # Hyperscan needs x86-64 with SSSE3; Vectorscan covers other machines.
 case "$(uname -m)" in

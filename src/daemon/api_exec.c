@@ -532,6 +532,8 @@ static int xrun_start(struct xrun *x)
 	rq.attach = xrun_attach;
 	rq.attach_arg = x;
 	rq.child_supervise = supv_child_install;
+	rq.join_netns = x->s->netns_fd >= 0;
+	rq.netns_fd = x->s->netns_fd;
 	rq.on_supervise = xrun_supervise;
 	xrun_limits(x);
 	r = exec_start(x->d->loop, &rq, xrun_done, xrun_chunk, x, &x->run);

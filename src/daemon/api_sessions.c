@@ -7,11 +7,13 @@
 
 #include "audit/audit.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "common/str.h"
 #include "daemon/daemon.h"
 #include "daemon/dnsgw.h"
 #include "daemon/llmgw.h"
 #include "daemon/netgw.h"
+#include "daemon/netns.h"
 #include "daemon/supv.h"
 
 static void session_event(struct daemon *d, struct session *s,
@@ -38,19 +40,40 @@ static void session_event(struct daemon *d, struct session *s,
 	buf_release(&b);
 }
 
+/* Transparent mode when configured; 1 when it is on, 0 when not (after
+ * a transparent_net_failed event: the plain gateway is used instead). */
+static int session_net_transparent(struct daemon *d, struct session *s)
+{
+	char why[512];
+
+	if (!d->cfg->sandbox.network.enabled ||
+	    !d->cfg->sandbox.network.transparent.enabled)
+		return 0;
+	if (netns_session_start(d, s, why, sizeof(why)) == 0) {
+		session_event(d, s, "transparent_net_ready", NULL);
+		return 1;
+	}
+	log_msg(LOG_LVL_WARN, "session %s: transparent network mode failed: "
+		"%s; using the proxy variables only", s->id, why);
+	session_event(d, s, "transparent_net_failed", why);
+	return 0;
+}
+
 int daemon_session_create(struct daemon *d, const char *id, const char *ws,
 			  const char *policy, struct session **out,
 			  struct diag *diag)
 {
 	int r = session_create(d->sessions, id, ws, policy,
 			       loop_now_ms(d->loop), out, diag);
+	int tr = r == 0 ? session_net_transparent(d, *out) : 0;
 
-	if (r == 0 && (r = netgw_session_start(d, *out)) < 0) {
+	if (r == 0 && tr == 0 && (r = netgw_session_start(d, *out)) < 0) {
 		session_destroy(d->sessions, (*out)->id);
 		*out = NULL;
 	}
 	if (r == 0) {
-		dnsgw_session_start(d, *out);
+		if (tr == 0)
+			dnsgw_session_start(d, *out, NULL);
 		llmgw_session_start(d, *out);
 		session_event(d, *out, "session_created", NULL);
 	}
@@ -68,6 +91,7 @@ void daemon_session_destroy(struct daemon *d, struct session *s,
 	dnsgw_session_stop(s);
 	netgw_session_stop(d, id);
 	llmgw_session_stop(d, id);
+	netns_session_stop(s);
 	session_destroy(d->sessions, id);
 }
 
@@ -80,6 +104,8 @@ json_object *daemon_session_json(struct daemon *d, struct session *s)
 	if (netgw_env(d, s->id, net) > 0) /* HTTP_PROXY=<url> first */
 		json_object_object_add(o, "proxy_url", json_object_new_string(
 					       strchr(net[0], '=') + 1));
+	json_object_object_add(o, "transparent",
+			       json_object_new_boolean(s->netns_fd >= 0));
 	json_object_object_add(o, "state", json_object_new_string(
 				       s->busy ? "busy" : "ready"));
 	json_object_object_add(o, "created_at_ms", json_object_new_int64(s->created_ms));

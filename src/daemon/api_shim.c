@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit/audit.h"
 #include "common/proto.h"
@@ -18,6 +19,7 @@
 #include "daemon/daemon.h"
 #include "daemon/llmgw.h"
 #include "daemon/netgw.h"
+#include "daemon/netns.h"
 #include "daemon/ident.h"
 #include "daemon/precheck.h"
 #include "daemon/shells.h"
@@ -264,6 +266,28 @@ static bool prep_decide(struct prep *p, struct precheck *pc)
 	return ok;
 }
 
+/* Transparent mode: a top-level shell joins the session's network
+ * namespace, sent on the channel it passed with the request; no channel,
+ * no shell. */
+static bool prep_netns(struct prep *p, struct http_req *req)
+{
+	int chan;
+
+	if (p->s->netns_fd < 0)
+		return true;
+	chan = http_req_take_fd(req);
+	if (chan < 0 || netns_send(p->s, chan) < 0) {
+		if (chan >= 0)
+			close(chan);
+		prep_deny(p, "agentsh: the session's network namespace could "
+			  "not be handed to this shell; denied\n", 126);
+		return false;
+	}
+	close(chan);
+	json_object_object_add(p->resp, "netns", json_object_new_boolean(1));
+	return true;
+}
+
 static void shim_prepare(struct http_req *req, void *arg)
 {
 	struct prep p = {.d = arg};
@@ -293,6 +317,8 @@ static void shim_prepare(struct http_req *req, void *arg)
 	pc.pid = p.pid;
 	ok = prep_decide(&p, &pc) && prep_env(&p, pc.v.cmd_rule);
 	precheck_release(&pc);
+	if (ok && !p.inside)
+		ok = prep_netns(&p, req);
 	if (ok && !p.inside) {
 		prep_track(&p);
 		json_object_object_add(p.resp, "supervise", attach_plan(p.d, p.s,

@@ -100,6 +100,9 @@ static int dnsgw_event(void *arg, const struct dns_query *q,
 	ev.session_id = g->sid;
 	ev.decision = v->decision;
 	ev.effective = v->allow ? "allow" : "deny";
+	/* An approve rule with no approver: refused, and the event says so. */
+	ev.approval_required = !v->allow && v->decision &&
+			       strcmp(v->decision, "approve") == 0;
 	ev.rule = v->rule;
 	ev.message = v->message;
 	ev.domain = q->name;
@@ -113,14 +116,14 @@ static int dnsgw_event(void *arg, const struct dns_query *q,
 static const struct dns_ops dnsgw_ops = {dnsgw_decide, dnsgw_event};
 
 /* Listen and upstream addresses from the config; -errno. */
-static int dnsgw_opts(const struct config *cfg, struct dns_opts *o)
+static int dnsgw_opts(const struct config *cfg, const char *listen,
+		      struct dns_opts *o)
 {
 	const char *up = cfg->sandbox.network.dns.upstream;
 	int r;
 
 	memset(o, 0, sizeof(*o));
-	r = dns_addr_parse(cfg->sandbox.network.dns.listen, 0, &o->listen,
-			   &o->listen_len);
+	r = dns_addr_parse(listen, 0, &o->listen, &o->listen_len);
 	if (r < 0)
 		return r;
 	if (up && up[0])
@@ -159,7 +162,8 @@ static int dnsgw_bind(struct daemon *d, struct dnsgw *g, struct dns_opts *o)
 	return r;
 }
 
-void dnsgw_session_start(struct daemon *d, struct session *s)
+void dnsgw_session_start(struct daemon *d, struct session *s,
+			 const char *listen)
 {
 	const struct config *cfg = d->cfg;
 	struct dns_opts o;
@@ -169,7 +173,9 @@ void dnsgw_session_start(struct daemon *d, struct session *s)
 
 	if (!cfg->sandbox.network.enabled || !cfg->sandbox.network.dns.enabled)
 		return;
-	r = dnsgw_opts(cfg, &o);
+	if (listen == NULL)
+		listen = cfg->sandbox.network.dns.listen;
+	r = dnsgw_opts(cfg, listen, &o);
 	g = r == 0 ? calloc(1, sizeof(*g)) : NULL;
 	if (g == NULL) {
 		log_msg(LOG_LVL_WARN, "dns: session %s: no listener (no "
@@ -182,7 +188,7 @@ void dnsgw_session_start(struct daemon *d, struct session *s)
 	r = dnsgw_bind(d, g, &o);
 	if (r < 0) {
 		log_msg(LOG_LVL_WARN, "dns: session %s: cannot listen on %s: "
-			"%s", s->id, cfg->sandbox.network.dns.listen,
+			"%s", s->id, listen,
 			strerror(-r));
 		free(g);
 		return;

@@ -9,9 +9,11 @@ struct session;
 struct sup_net_req;
 struct json_object;
 
-/* Start s's listener when sandbox.network.dns is enabled; a failure is
- * logged and leaves the session without one. */
-void dnsgw_session_start(struct daemon *d, struct session *s);
+/* Start s's listener when sandbox.network.dns is enabled, on listen
+ * (NULL: the configured address); a failure is logged and leaves the
+ * session without one. */
+void dnsgw_session_start(struct daemon *d, struct session *s,
+			 const char *listen);
 void dnsgw_session_stop(struct session *s);
 /* Is r a connect or send to s's own DNS listener? */
 bool dnsgw_is_self(const struct session *s, const struct sup_net_req *r);

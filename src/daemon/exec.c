@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,7 +239,8 @@ static void exec_child(const struct exec_req *rq, struct exec_fds *f)
 		(void)!write(f->fail[1], &err, sizeof(err));
 		_exit(126);
 	}
-	if ((rq->child_setup && rq->child_setup() != 0) ||
+	if ((rq->join_netns && setns(rq->netns_fd, CLONE_NEWNET) < 0) ||
+	    (rq->child_setup && rq->child_setup() != 0) ||
 	    (rq->child_supervise && exec_child_supervise(rq, f) < 0)) {
 		err = EPERM;
 		(void)!write(f->fail[1], &err, sizeof(err));

@@ -36,6 +36,10 @@ struct exec_req {
 	 * and calls on_supervise(attach_arg, pid, fd or -1) before the child
 	 * may exec; non-zero return: the child is killed. */
 	int (*child_supervise)(void);
+	/* Transparent mode: the child joins this network namespace first
+	 * (before any filter, which would refuse setns); when join_netns. */
+	bool join_netns;
+	int netns_fd;
 	int (*on_supervise)(void *arg, pid_t pid, int fd);
 };
 

@@ -1,5 +1,6 @@
 /* The embedded LLM proxy wired to sessions: start, stop, events, status. */
 #include "daemon/llmgw.h"
+#include "daemon/netns.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -277,13 +278,21 @@ static void llmgw_started(struct daemon *d, struct session *s, int err,
 	buf_release(&b);
 }
 
-/* A fixed proxy.port serves the first session that gets it; while it is
- * taken, the others listen on an ephemeral port (their events say so). */
-static int llmgw_listen(struct daemon *d, struct llmproxy *p, uint16_t *port)
+/*
+ * A fixed proxy.port serves the first session that gets it; while it is
+ * taken, the others listen on an ephemeral port (their events say so). A
+ * transparent session's proxy listens inside its namespace, on the port
+ * its nftables rules let through.
+ */
+static int llmgw_listen(struct daemon *d, struct session *s,
+			struct llmproxy *p, uint16_t *port)
 {
-	int r = llmproxy_listen(p, LLMGW_HOST, (uint16_t)d->cfg->proxy.port,
-				port);
+	int r;
 
+	if (s->netns_fd >= 0)
+		return llmproxy_listen_ns(p, s->netns_fd, LLMGW_HOST,
+					  NETNS_LLM_PORT, port);
+	r = llmproxy_listen(p, LLMGW_HOST, (uint16_t)d->cfg->proxy.port, port);
 	if (r == -EADDRINUSE && d->cfg->proxy.port != 0)
 		r = llmproxy_listen(p, LLMGW_HOST, 0, port);
 	return r;
@@ -314,7 +323,7 @@ void llmgw_session_start(struct daemon *d, struct session *s)
 	if (r == 0)
 		atomic_fetch_add(&g->live, 1);
 	if (r == 0)
-		r = llmgw_listen(d, e->proxy, &e->port);
+		r = llmgw_listen(d, s, e->proxy, &e->port);
 out:
 	llmgw_started(d, s, r, e ? e->port : 0);
 	if (r < 0) {

@@ -109,6 +109,12 @@ static void netgw_render(const struct policy_verdict *pv, const char *host,
 	if (policy_render_message(pv, &a, msg, sizeof(msg)) < 0)
 		msg[0] = '\0';
 	str_lcpy(v->message, msg, sizeof(v->message));
+	/* No approver exists: an approve rule is a deny that says so, its
+	 * own message after the reason. */
+	v->approval = pv->approval_required;
+	if (pv->approval_required && pv->message && pv->reason)
+		snprintf(v->message, sizeof(v->message), "%s (%s)", pv->reason,
+			 msg);
 	str_lcpy(v->rule, pv->rule ? pv->rule : "default-deny-network",
 		 sizeof(v->rule));
 }
@@ -166,6 +172,8 @@ static void netgw_event(void *arg, void *cookie, const struct proxy_event *pe)
 		buf_puts(&b, ",\"path\":");
 		json_str(&b, pe->path ? pe->path : "");
 	}
+	if (pe->transparent)
+		buf_puts(&b, ",\"transparent\":true");
 	if (strcmp(pe->type, "net_close") == 0)
 		buf_printf(&b, ",\"bytes_sent\":%llu,\"bytes_received\":%llu",
 			   (unsigned long long)pe->bytes_up,
@@ -179,6 +187,11 @@ static void netgw_event(void *arg, void *cookie, const struct proxy_event *pe)
 	ev.remote = pe->ip ? remote : NULL;
 	ev.rule = pe->rule;
 	ev.decision = ev.effective = pe->decision;
+	ev.message = pe->message;
+	if (pe->approval) {
+		ev.decision = "approve";
+		ev.approval_required = true;
+	}
 	ev.operation = pe->type + 4;
 	ev.fields_json = b.data;
 	daemon_event(d, &ev);
@@ -266,6 +279,27 @@ int netgw_session_start(struct daemon *d, struct session *s)
 	}
 	e->next = g->list;
 	g->list = e;
+	return 0;
+}
+
+int netgw_session_transparent(struct daemon *d, struct session *s,
+			      uint16_t port)
+{
+	struct netgw_sess *e = netgw_find(d, s->id);
+	char addr[32];
+	int r;
+
+	if (e == NULL)
+		return -ENOENT;
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", (unsigned)port);
+	r = proxy_listen_transparent(d->netgw->proxy, addr, e, NULL);
+	if (r < 0)
+		return r;
+	/* IPv6 only where the namespace has it. */
+	snprintf(addr, sizeof(addr), "[::1]:%u", (unsigned)port);
+	if (proxy_listen_transparent(d->netgw->proxy, addr, e, NULL) < 0)
+		log_msg(LOG_LVL_DEBUG, "proxy: session %s: no IPv6 transparent "
+			"listener", s->id);
 	return 0;
 }
 

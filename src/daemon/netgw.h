@@ -21,6 +21,10 @@ void netgw_close(struct daemon *d);
 /* A listener for s (a no-op when the gateway is off); 0 or -errno. */
 int netgw_session_start(struct daemon *d, struct session *s);
 void netgw_session_stop(struct daemon *d, const char *sid);
+/* Transparent listeners for s (after netgw_session_start, inside its
+ * network namespace) on 127.0.0.1:port and [::1]:port; 0 or -errno. */
+int netgw_session_transparent(struct daemon *d, struct session *s,
+			      uint16_t port);
 /* The port of the session's proxy, 0 when it has none. */
 uint16_t netgw_port(struct daemon *d, const char *sid);
 /* HTTP_PROXY=... and the rest into out; the number written (0 if off). */

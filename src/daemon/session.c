@@ -39,6 +39,8 @@ static void session_free(struct session *s)
 	policy_src_free(s->src);
 	for (size_t i = 0; s->env[i]; i++)
 		free(s->env[i]);
+	if (s->netns_fd >= 0)
+		close(s->netns_fd);
 	free(s);
 }
 
@@ -254,6 +256,7 @@ int session_create(struct session_mgr *m, const char *id, const char *workspace,
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
+	s->netns_fd = -1;
 	r = id ? (str_lcpy(s->id, id, sizeof(s->id)), 0) :
 		 session_gen_id(s->id, sizeof(s->id));
 	str_lcpy(s->policy_name, policy && *policy ? policy : m->o.default_policy,

@@ -43,6 +43,7 @@ struct session {
 	size_t nsoft;
 	bool busy;
 	struct dnsgw *dns;                   /* DNS listener (daemon/dnsgw.c) */
+	int netns_fd;   /* transparent mode: its network namespace, or -1 */
 };
 
 struct session_mgr;

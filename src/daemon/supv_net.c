@@ -29,6 +29,7 @@ static void supv_net_event(struct supv_listener *l, pid_t pid,
 	ev.effective = policy_decision_name(v->effective);
 	ev.rule = v->rule;
 	ev.message = v->reason;
+	ev.approval_required = v->approval_required;
 	ev.remote = remote;
 	ev.operation = op;
 	daemon_count_decision(l->d, v);
@@ -67,6 +68,14 @@ bool supv_on_net(void *arg, pid_t pid, const struct sup_net_req *r)
 	if (s == NULL)
 		return false;
 	if (supv_is_self(l->d, s, r) || dnsgw_is_self(s, r))
+		return true;
+	/* Transparent mode: the session's namespace sends all TCP to the
+	 * proxy and all DNS to its listener, which decide and record; the
+	 * rest of UDP is dropped there and refused below. */
+	if (s->netns_fd >= 0 && (r->family == AF_INET ||
+				 r->family == AF_INET6) &&
+	    (r->type == SOCK_STREAM || (r->type == SOCK_DGRAM &&
+					r->port == 53)))
 		return true;
 	inet_ntop(r->family, r->addr, host, sizeof(host));
 	/* The engine's own form: IPv4 as ::ffff:a.b.c.d with v4 set, and

@@ -3,6 +3,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -13,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/str.h"
 #include "dlp/dlp_tok.h"
 
@@ -241,14 +244,50 @@ static int llmp_bind(const char *host, uint16_t port, uint16_t *port_out)
 	return fd;
 }
 
+/*
+ * llmp_bind in the network namespace netns_fd, from the calling thread,
+ * which then returns to its own: the socket stays in netns_fd while the
+ * threads that serve it (and dial upstream) live where the caller does.
+ */
+static int llmp_bind_in(int netns_fd, const char *host, uint16_t port,
+			uint16_t *port_out)
+{
+	int orig, fd;
+
+	if (netns_fd < 0)
+		return llmp_bind(host, port, port_out);
+	orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (orig < 0)
+		return -errno;
+	if (setns(netns_fd, CLONE_NEWNET) < 0) {
+		fd = -errno;
+		close(orig);
+		return fd;
+	}
+	fd = llmp_bind(host, port, port_out);
+	if (setns(orig, CLONE_NEWNET) < 0) {
+		log_msg(LOG_LVL_ERROR, "llm proxy: cannot return to the "
+			"caller's network namespace: %s", strerror(errno));
+		abort();
+	}
+	close(orig);
+	return fd;
+}
+
 int llmproxy_listen(struct llmproxy *p, const char *host, uint16_t port,
 		    uint16_t *port_out)
+{
+	return llmproxy_listen_ns(p, -1, host, port, port_out);
+}
+
+int llmproxy_listen_ns(struct llmproxy *p, int netns_fd, const char *host,
+		       uint16_t port, uint16_t *port_out)
 {
 	int fd;
 
 	if (p->lfd >= 0)
 		return -EALREADY;
-	fd = llmp_bind(host, port, port_out);
+	fd = llmp_bind_in(netns_fd, host, port, port_out);
 	if (fd < 0)
 		return fd;
 	p->lfd = fd;

@@ -113,6 +113,14 @@ int llmproxy_new(const struct llmproxy_opts *o, const struct llmproxy_ops *ops,
 int llmproxy_listen(struct llmproxy *p, const char *host, uint16_t port,
 		    uint16_t *port_out);
 /*
+ * The same with the listening socket in the network namespace netns_fd
+ * (a transparent session's; -1: the caller's), while the accept and
+ * connection threads, and so the upstream connections, stay in the
+ * caller's.
+ */
+int llmproxy_listen_ns(struct llmproxy *p, int netns_fd, const char *host,
+		       uint16_t port, uint16_t *port_out);
+/*
  * Stop accepting, cut every connection, then free once the last thread is
  * gone: wait makes the call block until then (call it without ops' lock),
  * else the last thread frees. After return, no event is delivered (the

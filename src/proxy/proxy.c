@@ -76,6 +76,15 @@ static int proxy_conn_new(struct proxy_lsn *ls, int fd)
 	c->cev = EPOLLIN | EPOLLRDHUP;
 	c->last_ms = c->head_ms = loop_now_ms(p->loop);
 	proxy_req_init(&c->req);
+	if (ls->transparent) {
+		c->transparent = true;
+		c->st = PS_SNIFF;
+		if (proxy_transp_orig(c) < 0) {
+			proxy_req_release(&c->req);
+			free(c);
+			return -EINVAL;
+		}
+	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->timer = loop_timer_add(p->loop, PROXY_TICK_MS, proxy_tick, c);
 	if (c->timer == NULL ||
@@ -137,6 +146,7 @@ void proxy_conn_close(struct proxy_conn *c)
 {
 	struct proxy *p = c->p;
 
+	c->closed = true;
 	proxy_io_upstream_close(c);
 	proxy_q_reset(&c->cin); /* back to the pool while the proxy lives */
 	proxy_q_reset(&c->c2u);
@@ -173,6 +183,8 @@ static bool proxy_expired(struct proxy_conn *c, int64_t now)
 	if (c->st == PS_PEEK && c->uport == 443 &&
 	    now - c->last_ms > o->header_timeout_ms)
 		return true;
+	if (c->st == PS_SNIFF && now - c->head_ms > o->header_timeout_ms)
+		return true;
 	return now - c->last_ms > o->idle_timeout_ms;
 }
 
@@ -181,6 +193,17 @@ static void proxy_tick(struct loop *l, void *arg)
 	struct proxy_conn *c = arg;
 
 	c->timer = NULL;
+	/* A silent transparent client (the server speaks first), or one
+	 * whose head never completes: decide on the address alone. */
+	if (c->st == PS_SNIFF && ((c->cin.len == 0 && loop_now_ms(l) -
+	    c->head_ms >= PROXY_SNIFF_MS) || proxy_expired(c, loop_now_ms(l)))) {
+		c->timer = loop_timer_add(l, PROXY_TICK_MS, proxy_tick, c);
+		if (c->timer == NULL)
+			proxy_conn_close(c);
+		else
+			proxy_transp_decide(c, NULL);
+		return;
+	}
 	if (proxy_expired(c, loop_now_ms(l))) {
 		if (c->st == PS_RESOLVE || c->st == PS_DIAL)
 			proxy_conn_answer(c, 504, "agentsh: upstream timed out\n");
@@ -197,7 +220,8 @@ void proxy_conn_arm(struct proxy_conn *c)
 {
 	uint32_t ce = 0, ue = 0;
 	bool reading = c->st == PS_HEAD || c->st == PS_BODY ||
-		       c->st == PS_PEEK || c->st == PS_TUNNEL;
+		       c->st == PS_PEEK || c->st == PS_TUNNEL ||
+		       c->st == PS_SNIFF;
 
 	if (reading && !c->c_eof && c->cin.len < PROXY_BUF_MAX &&
 	    c->c2u.len < PROXY_BUF_MAX)
@@ -233,9 +257,19 @@ static const char *proxy_reason(int status)
 /* Queue a whole answer for the client and close after it is sent. */
 void proxy_conn_answer(struct proxy_conn *c, int status, const char *body)
 {
+	proxy_conn_answer_hdr(c, status, NULL, body);
+}
+
+void proxy_conn_answer_hdr(struct proxy_conn *c, int status, const char *hdr,
+			   const char *body)
+{
 	struct proxy_bufq *q = &c->u2c;
 	int n;
 
+	if (c->transparent && !c->sniffed_http) {
+		proxy_conn_reset(c); /* no HTTP client to read an answer */
+		return;
+	}
 	proxy_io_upstream_close(c);
 	proxy_q_reset(q);
 	c->st = PS_CLOSING;
@@ -243,9 +277,10 @@ void proxy_conn_answer(struct proxy_conn *c, int status, const char *body)
 		proxy_conn_arm(c);
 		return;
 	}
-	n = snprintf(q->d, PROXY_BUF_MAX, "HTTP/1.1 %d %s\r\nContent-Type: "
+	n = snprintf(q->d, PROXY_BUF_MAX, "HTTP/1.1 %d %s\r\n%s%sContent-Type: "
 		     "text/plain\r\nContent-Length: %zu\r\nConnection: close"
-		     "\r\n\r\n%s", status, proxy_reason(status), strlen(body), body);
+		     "\r\n\r\n%s", status, proxy_reason(status), hdr ? hdr : "",
+		     hdr ? "\r\n" : "", strlen(body), body);
 	q->len = n < 0 ? 0 : (size_t)n >= PROXY_BUF_MAX ? PROXY_BUF_MAX - 1 :
 		 (size_t)n;
 	proxy_conn_arm(c);
@@ -310,8 +345,8 @@ static int proxy_listen_fd(const char *hostport, uint16_t *port_out)
 	return fd;
 }
 
-int proxy_listen(struct proxy *p, const char *hostport, void *cookie,
-		 uint16_t *port_out)
+static int proxy_listen_mode(struct proxy *p, const char *hostport,
+			     void *cookie, uint16_t *port_out, bool transparent)
 {
 	struct proxy_lsn *ls = calloc(1, sizeof(*ls));
 	uint16_t port = 0;
@@ -329,6 +364,7 @@ int proxy_listen(struct proxy *p, const char *hostport, void *cookie,
 	}
 	ls->p = p;
 	ls->cookie = cookie;
+	ls->transparent = transparent;
 	ls->next = p->lsns;
 	p->lsns = ls;
 	if (port_out)
@@ -339,7 +375,27 @@ out:
 	return r;
 }
 
+int proxy_listen(struct proxy *p, const char *hostport, void *cookie,
+		 uint16_t *port_out)
+{
+	return proxy_listen_mode(p, hostport, cookie, port_out, false);
+}
+
+int proxy_listen_transparent(struct proxy *p, const char *hostport,
+			     void *cookie, uint16_t *port_out)
+{
+	return proxy_listen_mode(p, hostport, cookie, port_out, true);
+}
+
+static bool proxy_unlisten_one(struct proxy *p, void *cookie);
+
 void proxy_unlisten(struct proxy *p, void *cookie)
+{
+	while (proxy_unlisten_one(p, cookie))
+		;
+}
+
+static bool proxy_unlisten_one(struct proxy *p, void *cookie)
 {
 	struct proxy_lsn **pp = &p->lsns, *ls;
 	struct proxy_conn *c, *n;
@@ -347,7 +403,7 @@ void proxy_unlisten(struct proxy *p, void *cookie)
 	while (*pp && (*pp)->cookie != cookie)
 		pp = &(*pp)->next;
 	if ((ls = *pp) == NULL)
-		return;
+		return false;
 	*pp = ls->next;
 	for (c = p->conns; c; c = n) {
 		n = c->next;
@@ -359,4 +415,5 @@ void proxy_unlisten(struct proxy *p, void *cookie)
 	loop_del_fd(p->loop, ls->fd);
 	close(ls->fd);
 	free(ls);
+	return true;
 }

@@ -32,14 +32,18 @@ struct proxy_verdict {
 	int dial;                   /* index into ips of the address to dial */
 	char rule[PROXY_RULE_MAX];  /* the deciding rule */
 	char message[PROXY_MSG_MAX]; /* rendered message for a deny */
+	bool approval;              /* an approve rule, denied: no approver */
 };
 
 /* What an audit event is about; strings live until the callback returns. */
 struct proxy_event {
 	const char *type;   /* net_connect, net_close, net_http_request */
 	const char *host, *ip, *rule, *decision, *method, *path;
+	const char *message;  /* net_connect deny: the rendered message */
+	bool approval;        /* net_connect deny of an approve rule */
 	uint16_t port;
 	uint64_t bytes_up, bytes_down; /* net_close: client->origin, back */
+	bool transparent;     /* a redirected connection, not a proxy request */
 };
 
 struct proxy_ops {
@@ -65,7 +69,14 @@ void proxy_free(struct proxy *p);
 /* Listen on "host:port" (port 0: ephemeral) for cookie; 0 or -errno. */
 int proxy_listen(struct proxy *p, const char *hostport, void *cookie,
 		 uint16_t *port_out);
-/* Close cookie's listener and all connections accepted by it. */
+/*
+ * A transparent listener: connections nftables redirected here, decided
+ * on their original destination (SO_ORIGINAL_DST) and the name their
+ * first bytes give (TLS server name or HTTP Host). 0 or -errno.
+ */
+int proxy_listen_transparent(struct proxy *p, const char *hostport,
+			     void *cookie, uint16_t *port_out);
+/* Close cookie's listeners and all connections accepted by them. */
 void proxy_unlisten(struct proxy *p, void *cookie);
 
 /*
@@ -74,5 +85,14 @@ void proxy_unlisten(struct proxy *p, void *cookie);
  * when the hello has no server name, -EINVAL when it is not a ClientHello.
  */
 int proxy_tls_sni(const uint8_t *p, size_t n, char *out, size_t outlen);
+
+/*
+ * The name a transparent connection's first bytes give: the TLS server
+ * name, or the Host header of an HTTP/1 request head (port dropped).
+ * Returns 1 with the name in out, 0 when more bytes are needed (never at
+ * eof), -ENOENT when there is no usable name; *http tells an HTTP client.
+ */
+int proxy_sniff_name(const uint8_t *p, size_t n, bool eof, char *out,
+		     size_t outlen, bool *http);
 
 #endif

@@ -225,11 +225,17 @@ void proxy_dial_resolve(struct proxy_conn *c)
 	proxy_conn_arm(c);
 }
 
-static void proxy_dial_event(struct proxy_conn *c, const char *decision)
+static void proxy_dial_event(struct proxy_conn *c, const char *decision,
+			     const struct proxy_verdict *v)
 {
 	struct proxy_event ev = {0};
 
+	if (v && !v->allow) {
+		ev.message = v->message;
+		ev.approval = v->approval;
+	}
 	ev.type = "net_connect";
+	ev.transparent = c->transparent;
 	ev.host = c->uhost;
 	ev.port = c->uport;
 	ev.ip = c->uip;
@@ -238,8 +244,33 @@ static void proxy_dial_event(struct proxy_conn *c, const char *decision)
 	c->p->ops.event(c->p->arg, c->lsn->cookie, &ev);
 }
 
+/* Append src to the header line at *o, printable ASCII only, bounded. */
+static void proxy_dial_hdr_put(char *h, size_t *o, const char *src)
+{
+	for (; *src && *o < PROXY_DENY_HDR_MAX - 1; src++)
+		h[(*o)++] = *src >= 0x20 && *src < 0x7f ? *src : '?';
+	h[*o] = '\0';
+}
+
+/* "X-Agentsh-Deny: rule=R; MESSAGE": clients that hide the body of a
+ * refused CONNECT (git) still show its headers in their traces. */
+static void proxy_dial_deny_hdr(const struct proxy_verdict *v,
+				char h[PROXY_DENY_HDR_MAX])
+{
+	size_t o = 0;
+
+	h[0] = '\0';
+	proxy_dial_hdr_put(h, &o, "X-Agentsh-Deny: rule=");
+	proxy_dial_hdr_put(h, &o, v->rule[0] ? v->rule : "default-deny");
+	if (v->message[0]) {
+		proxy_dial_hdr_put(h, &o, "; ");
+		proxy_dial_hdr_put(h, &o, v->message);
+	}
+}
+
 static void proxy_dial_deny(struct proxy_conn *c, const struct proxy_verdict *v)
 {
+	char hdr[PROXY_DENY_HDR_MAX];
 	struct buf b;
 
 	buf_init(&b, PROXY_MSG_MAX + PROXY_RULE_MAX + PROXY_HOST_MAX + 128);
@@ -247,8 +278,9 @@ static void proxy_dial_deny(struct proxy_conn *c, const struct proxy_verdict *v)
 		   "rule %s%s%s\n", c->uhost, (unsigned)c->uport,
 		   v->rule[0] ? v->rule : "default-deny", v->message[0] ?
 		   ": " : "", v->message);
-	proxy_dial_event(c, "deny");
-	proxy_conn_answer(c, 403, b.data ? b.data : "");
+	proxy_dial_event(c, "deny", v);
+	proxy_dial_deny_hdr(v, hdr);
+	proxy_conn_answer_hdr(c, 403, hdr, b.data ? b.data : "");
 	buf_release(&b);
 }
 
@@ -292,6 +324,8 @@ static void proxy_dial_decide(struct proxy_conn *c,
 	struct proxy_verdict v = {0};
 	const struct proxy_ops *o = &c->p->ops;
 
+	if (c->transparent)
+		n = proxy_transp_ips(c, ips, n, &ips);
 	if (n == 0) {
 		proxy_conn_answer(c, 502,
 				  "agentsh: could not resolve the host\n");
@@ -309,7 +343,7 @@ static void proxy_dial_decide(struct proxy_conn *c,
 		proxy_dial_deny(c, &v);
 		return;
 	}
-	proxy_dial_event(c, "allow");
+	proxy_dial_event(c, "allow", &v);
 	if (proxy_dial_connect(c, &ips[v.dial]) < 0) {
 		proxy_conn_answer(c, 502,
 				  "agentsh: could not connect upstream\n");
@@ -324,6 +358,10 @@ void proxy_dial_connected(struct proxy_conn *c)
 	static const char est[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 	struct buf b;
 
+	if (c->transparent) {
+		c->st = PS_TUNNEL; /* what the client sent so far goes on */
+		return;
+	}
 	if (c->req.connect) {
 		proxy_q_append(&c->u2c, est, sizeof(est) - 1);
 		c->st = PS_PEEK;

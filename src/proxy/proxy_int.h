@@ -20,9 +20,12 @@
 #define PROXY_TICK_MS 1000      /* how often a connection's clock is read */
 #define PROXY_ACCEPT_PAUSE_MS 100 /* out of descriptors: accept again after */
 #define PROXY_HOSTS_LINE_MAX 512 /* a line of the hosts file */
+#define PROXY_DENY_HDR_MAX 512  /* the X-Agentsh-Deny header line */
+#define PROXY_SNIFF_MS 1000     /* transparent: silent client, decide on IP */
 
 enum proxy_state {
 	PS_HEAD,     /* reading a request head */
+	PS_SNIFF,    /* transparent: waiting for the SNI or Host name */
 	PS_RESOLVE,  /* waiting for the resolver */
 	PS_DIAL,     /* connecting upstream */
 	PS_BODY,     /* forwarding a request body */
@@ -48,6 +51,7 @@ struct proxy_lsn {
 	struct proxy *p;
 	int fd;
 	void *cookie;
+	bool transparent;          /* redirected connections (proxy_transp.c) */
 	struct loop_timer *paused; /* out of descriptors: accepting later */
 	struct proxy_lsn *next;
 };
@@ -63,6 +67,10 @@ struct proxy_conn {
 	enum proxy_state st;
 	bool c_eof, u_eof, u_connected;
 	bool served;               /* a whole request was answered */
+	bool closed;               /* proxy_conn_close ran (freed later) */
+	bool transparent;          /* accepted on a transparent listener */
+	bool sniffed_http;         /* transparent: the client speaks HTTP */
+	struct proxy_addr orig;    /* transparent: the original destination */
 	struct proxy_req req;
 	struct proxy_bufq cin;  /* raw from the client, not yet parsed */
 	struct proxy_bufq c2u;  /* to the upstream */
@@ -107,6 +115,9 @@ struct proxy {
 void proxy_conn_close(struct proxy_conn *c);
 void proxy_conn_arm(struct proxy_conn *c);
 void proxy_conn_answer(struct proxy_conn *c, int status, const char *body);
+/* The same with one extra header line hdr (no CRLF; NULL: none). */
+void proxy_conn_answer_hdr(struct proxy_conn *c, int status, const char *hdr,
+			   const char *body);
 /* proxy_io.c */
 void proxy_io_client(struct loop *l, int fd, uint32_t ev, void *arg);
 void proxy_io_upstream(struct loop *l, int fd, uint32_t ev, void *arg);
@@ -115,6 +126,13 @@ void proxy_io_upstream_close(struct proxy_conn *c);
 int proxy_q_append(struct proxy_bufq *q, const void *p, size_t n);
 int proxy_q_reserve(struct proxy_bufq *q);
 void proxy_q_reset(struct proxy_bufq *q);
+/* proxy_transp.c */
+int proxy_transp_orig(struct proxy_conn *c);
+int proxy_transp_sniff(struct proxy_conn *c);
+void proxy_transp_decide(struct proxy_conn *c, const char *name);
+size_t proxy_transp_ips(struct proxy_conn *c, const struct proxy_addr *ips,
+			size_t n, const struct proxy_addr **out);
+void proxy_conn_reset(struct proxy_conn *c);
 /* proxy_dial.c */
 int proxy_dial_start(struct proxy *p);
 void proxy_dial_stop(struct proxy *p);

@@ -235,6 +235,8 @@ void proxy_io_process(struct proxy_conn *c)
 			    proxy_io_parse(c) : 0;
 		else if (c->st == PS_PEEK)
 			r = proxy_io_peek(c);
+		else if (c->st == PS_SNIFF)
+			r = proxy_transp_sniff(c);
 		else
 			r = 0;
 	}

@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <sched.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,8 +177,55 @@ static char **shim_env(const struct shim_run *s, json_object *resp)
 	return env;
 }
 
+/* A top-level shell passes one end of a socketpair with its request: in
+ * transparent mode the daemon sends the session's network namespace on
+ * it. *chan gets the other end, or -1. */
+static int shim_send_ask(int fd, const char *body, char **raw, size_t *rawlen,
+			 int *status, int *chan)
+{
+	int sv[2], r;
+
+	if (chan == NULL ||
+	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return uhttp_request(fd, "POST", AGENTSH_SHIM_PATH, body,
+				     strlen(body), raw, rawlen, status);
+	r = uhttp_request_fd(fd, "POST", AGENTSH_SHIM_PATH, body, strlen(body),
+			     sv[1], raw, rawlen, status);
+	close(sv[1]);
+	*chan = sv[0];
+	return r;
+}
+
+/* Join the session's network namespace (before any filter: the seccomp
+ * filter refuses setns, so the shell cannot leave it again). */
+static void shim_join_netns(int chan)
+{
+	char one, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {&one, 1};
+	struct msghdr m = {0};
+	struct cmsghdr *h;
+	int ns = -1;
+
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl;
+	m.msg_controllen = sizeof(ctl);
+	if (chan >= 0 && recvmsg(chan, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) == 1 &&
+	    (h = CMSG_FIRSTHDR(&m)) != NULL && h->cmsg_level == SOL_SOCKET &&
+	    h->cmsg_type == SCM_RIGHTS && h->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&ns, CMSG_DATA(h), sizeof(int));
+	if (ns < 0)
+		shim_die(126, "the session's network namespace did not arrive; "
+			 "nothing runs outside it");
+	if (setns(ns, CLONE_NEWNET) < 0)
+		shim_die(126, "cannot join the session's network namespace: %s "
+			 "(transparent mode needs shells started with "
+			 "CAP_SYS_ADMIN)", strerror(errno));
+	close(ns);
+}
+
 static json_object *shim_ask(const struct shim_run *s, int argc, char **argv,
-			     bool in_session)
+			     bool in_session, int *chan)
 {
 	struct shim_conf conf;
 	json_object *req = shim_request(s, argc, argv), *resp;
@@ -190,8 +239,8 @@ static json_object *shim_ask(const struct shim_run *s, int argc, char **argv,
 	if (fd < 0)
 		shim_die(126, "the policy gateway is not reachable at %s (%s); "
 			 "nothing runs without it", conf.socket, strerror(-fd));
-	if (uhttp_request(fd, "POST", AGENTSH_SHIM_PATH, body, strlen(body),
-			  &raw, &rawlen, &status) < 0 || status != 200)
+	if (shim_send_ask(fd, body, &raw, &rawlen, &status,
+			  in_session ? NULL : chan) < 0 || status != 200)
 		shim_die(126, "the policy gateway gave no usable answer (HTTP %d)",
 			 status);
 	json_object_put(req);
@@ -248,14 +297,14 @@ int main(int argc, char **argv, char **envp)
 	bool in_session = marker_present();
 	json_object *resp, *v;
 	char **env;
-	int code;
+	int code, chan = -1;
 
 	shim_name(&s, argc > 0 ? argv[0] : "sh");
 	if (shim_find_real(&s, argc > 0 ? argv[0] : "sh") < 0)
 		shim_die(127, "cannot find the real shell %s.real (is the shim "
 			 "installed with agentsh shim install-shell?)", s.name);
 	shim_scan_args(&s, argc, argv);
-	resp = shim_ask(&s, argc, argv, in_session);
+	resp = shim_ask(&s, argc, argv, in_session, &chan);
 	if (json_object_object_get_ex(resp, "stderr", &v))
 		fputs(json_object_get_string(v), stderr);
 	if (!shim_get_bool(resp, "allow")) {
@@ -269,6 +318,10 @@ int main(int argc, char **argv, char **envp)
 	if (s.stdin_script && shim_stdin_replay(s.stdin_script, s.stdin_len,
 						s.stdin_complete) < 0)
 		shim_die(126, "cannot hand the script to %s", s.real);
+	if (!in_session && shim_get_bool(resp, "netns"))
+		shim_join_netns(chan);
+	if (chan >= 0)
+		close(chan);
 	if (!in_session)
 		shim_enter(&s, resp);
 	execve(s.real, shim_argv(resp, argv), env);

@@ -26,11 +26,19 @@
 #define SUP_CMSG_MAX 512    /* control bytes of one emulated send */
 #define SUP_MMSG_MAX 64     /* messages of one emulated sendmmsg */
 
-/* The target's socket fd, duplicated into this process; fd or -errno. */
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* linux/pidfd.h, Linux 6.9 */
+#endif
+
+/* The target's socket fd, duplicated into this process; fd or -errno. A
+ * notification from a thread other than the leader names the thread,
+ * which pidfd_open takes only with PIDFD_THREAD. */
 int sup_take_fd(pid_t pid, int fd)
 {
 	int pfd = (int)syscall(SYS_pidfd_open, pid, 0), dup;
 
+	if (pfd < 0 && (errno == ENOENT || errno == EINVAL))
+		pfd = (int)syscall(SYS_pidfd_open, pid, PIDFD_THREAD);
 	if (pfd < 0)
 		return -errno;
 	dup = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);

@@ -10,6 +10,7 @@ openssl at test time, trusted by the daemon through SSL_CERT_FILE) stands
 in for both. It records what it received and answers JSON or SSE."""
 import gzip
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -55,11 +56,15 @@ def config(up, dlp_mode, openai_host="127.0.0.1"):
             f"dlp:\n  mode: {dlp_mode}\n")
 
 
+TRANSPARENT = "  network:\n    transparent:\n      enabled: true\n"
+
+
 class Env:
-    def __init__(self, tmp, up, dlp_mode, ca):
+    def __init__(self, tmp, up, dlp_mode, ca, transparent=False):
         self.up = up
         self.d = Daemon(tmp / "d", policy_text=policy(),
-                        extra_config=config(up, dlp_mode))
+                        extra_config=(TRANSPARENT if transparent else "")
+                        + config(up, dlp_mode))
         self.d.start(env={"SSL_CERT_FILE": ca})
         self.ws = tmp / "ws"
         self.ws.mkdir()
@@ -184,6 +189,42 @@ def test_base_urls_in_shimmed_shell(redact, tmp_path_factory):
     sid, a, o = p.stdout.split()
     port = redact.port(sid)
     assert (a, o) == (f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/v1")
+
+
+def cap_net_admin():
+    for line in open("/proc/self/status"):
+        if line.startswith("CapEff:"):
+            return bool(int(line.split()[1], 16) & (1 << 12))
+    return False
+
+
+@pytest.mark.skipif(not cap_net_admin(), reason="transparent mode needs "
+                    "CAP_NET_ADMIN; this test process does not have it")
+def test_proxy_reachable_in_transparent_session(tmp_path_factory, upstream,
+                                                pki):
+    """A transparent session has its own network namespace with loopback
+    only: its LLM proxy listens in there (the port its nftables rules let
+    through) while dialing the provider from the daemon's namespace."""
+    e = Env(tmp_path_factory.mktemp("transp"), upstream, "redact", pki[0],
+            transparent=True)
+    try:
+        st, body = e.d.request("GET", "/api/v1/sessions/s1")
+        assert st == 200 and body["transparent"] is True, body
+        r = e.agentsh("exec", "s1", "--", "sh", "-c",
+                      "echo $ANTHROPIC_BASE_URL; readlink /proc/self/ns/net")
+        assert r.returncode == 0, r.stderr
+        url, ns = r.stdout.split()
+        assert url == "http://127.0.0.1:15002" and e.port() == 15002
+        assert ns != os.readlink("/proc/self/ns/net")
+        upstream.reply(Reply(body=anthropic_msg("through the namespace")))
+        out = e.sdk("anthropic.create", {
+            "model": "claude-test", "max_tokens": 16,
+            "messages": [{"role": "user", "content": f"mail {EMAIL}"}]})
+        assert out["ok"] and out["text"] == "through the namespace", out
+        assert len(upstream.received) == 1
+        assert EMAIL.encode() not in upstream.received[0]["body"]
+    finally:
+        e.d.stop()
 
 
 def test_anthropic_request_redacted_and_opaque_fields_identical(redact, upstream):

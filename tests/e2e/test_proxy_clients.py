@@ -198,13 +198,14 @@ def test_git_clone_denied_host_shows_403_and_rule(gw):
     assert_denied_logged(d)
 
 
-@pytest.mark.xfail(strict=True, reason="the rule is only in the 403 body of "
-                   "the CONNECT answer, which git (libcurl) never shows")
 def test_git_denied_rule_visible_in_trace(gw):
+    """git hides the body of a refused CONNECT; the X-Agentsh-Deny header
+    of the 403 shows in its curl trace."""
     _, sh, ports, ca, _ = gw
     p = sh(f"GIT_TRACE_CURL=1 GIT_SSL_CAINFO={ca} git clone "
            f"https://denied.test:{ports['tls']}/repo.git denied2 2>&1")
-    assert "deny-denied-test" in p.stdout
+    assert "X-Agentsh-Deny: rule=deny-denied-test; denied.test is off " \
+        "limits" in p.stdout, p.stdout
 
 
 # --- node and npm ------------------------------------------------------------

@@ -248,3 +248,34 @@ def test_udp_only_to_gateway_dns(tmp_path):
         rx.close()
         tcp.close()
         d.stop()
+
+
+def test_connect_from_a_thread(gw):
+    """A connect from a thread other than the leader (curl's resolver, any
+    threaded client) is decided and performed too: the notification names
+    the thread, whose socket the supervisor takes with PIDFD_THREAD."""
+    import socket
+    d, sh, ws = gw
+    tcp = socket.socket()
+    tcp.bind(("127.0.0.1", 0))
+    tcp.listen(1)
+    try:
+        (ws / "thr.py").write_text(
+            "import socket, sys, threading\n"
+            "def go():\n"
+            "    try:\n"
+            "        socket.create_connection(('127.0.0.1', int(sys.argv[1])),"
+            " 5)\n"
+            "        print('thread-connected')\n"
+            "    except OSError as e:\n"
+            "        print('thread-error', e.errno)\n"
+            "t = threading.Thread(target=go)\n"
+            "t.start()\n"
+            "t.join()\n")
+        p = sh(f"python3 thr.py {tcp.getsockname()[1]}")
+        assert p.stdout == "thread-connected\n", (p.stdout, p.stderr)
+        ev = [e for e in events(d, "net") if e.get("remote") ==
+              f"127.0.0.1:{tcp.getsockname()[1]}"]
+        assert ev and ev[-1]["policy"]["effective_decision"] == "allow", ev
+    finally:
+        tcp.close()

@@ -144,6 +144,32 @@ static void test_sni(void **st)
 	assert_int_equal(proxy_tls_sni(h, n, out, sizeof(out)), -EINVAL);
 }
 
+/* The name of a transparent connection: Host header, or "no name". */
+static void test_sniff(void **st)
+{
+	static const char get[] = "GET / HTTP/1.1\r\nUser-Agent: x\r\n"
+				  "host:  Example.COM:8080 \r\n\r\n";
+	static const char bad[] = "GET / HTTP/1.1\r\nHost: a b\r\n\r\n";
+	char out[PROXY_HOST_MAX];
+	bool http;
+
+	(void)st;
+	assert_int_equal(proxy_sniff_name((const uint8_t *)get, sizeof(get) - 1,
+					  false, out, sizeof(out), &http), 1);
+	assert_string_equal(out, "Example.COM");
+	assert_true(http);
+	/* Half a head: more is needed, unless the client is done. */
+	assert_int_equal(proxy_sniff_name((const uint8_t *)get, 20, false, out,
+					  sizeof(out), &http), 0);
+	assert_int_equal(proxy_sniff_name((const uint8_t *)get, 20, true, out,
+					  sizeof(out), &http), -ENOENT);
+	assert_int_equal(proxy_sniff_name((const uint8_t *)bad, sizeof(bad) - 1,
+					  false, out, sizeof(out), &http), -ENOENT);
+	assert_int_equal(proxy_sniff_name((const uint8_t *)"SSH-2.0-x\r\n", 11,
+					  false, out, sizeof(out), &http), -ENOENT);
+	assert_false(http);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_connect_and_bad),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_sni),
+		cmocka_unit_test(test_sniff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
