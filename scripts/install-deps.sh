@@ -16,8 +16,15 @@ x86_64) PKGS="$PKGS libhyperscan-dev" ;;
 *) PKGS="$PKGS libvectorscan-dev" ;;
 esac
 
+# A node from elsewhere (e.g. a vendor's nodejs package, which bundles npm
+# and conflicts with Debian's npm) serves as well: only a missing command
+# asks for Debian's package.
 missing=""
 for p in $PKGS; do
+	case "$p" in
+	nodejs) command -v node >/dev/null 2>&1 && continue ;;
+	npm) command -v npm >/dev/null 2>&1 && continue ;;
+	esac
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		missing="$missing $p"
 	fi
