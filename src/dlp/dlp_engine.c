@@ -106,13 +106,13 @@ static int dlp_selftest(struct dlp_engine *e, uint32_t ri,
 	size_t found;
 
 	e->ncand = 0;
-	e->text_len = strlen(def->example);
+	dlp_filter_prepare(e, def->example, strlen(def->example));
 	rc = dlp_rule_collect(e, ri, def->example, 0, SIZE_MAX, NULL,
 			      e->text_len);
 	found = e->ncand;
 	if (rc == 0) {
 		e->ncand = 0;
-		e->text_len = strlen(def->negative);
+		dlp_filter_prepare(e, def->negative, strlen(def->negative));
 		rc = dlp_rule_collect(e, ri, def->negative, 0, SIZE_MAX, NULL,
 				      e->text_len);
 	}
@@ -241,6 +241,7 @@ void dlp_engine_free(struct dlp_engine *e)
 	pcre2_match_context_free(e->mctx);
 	free(e->rules);
 	free(e->cand);
+	free(e->cand_tmp);
 	free(e);
 }
 

@@ -175,6 +175,34 @@ static bool dlp_in_marker(const struct dlp_engine *e, const char *text,
 	return false;
 }
 
+/* Does lit[0..ln) occur in t[0..n)? memchr is far faster than memmem. */
+static bool dlp_has(const char *t, size_t n, const char *lit, size_t ln)
+{
+	const char *p = t, *end = t + n;
+
+	while ((size_t)(end - p) >= ln) {
+		p = memchr(p, lit[0], (size_t)(end - p) - ln + 1);
+		if (p == NULL)
+			return false;
+		if (memcmp(p, lit, ln) == 0)
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/*
+ * One search per scan: a text with neither "DLP_" nor the marker
+ * prefix has no token or marker, so no finding needs the back-scan.
+ */
+void dlp_filter_prepare(struct dlp_engine *e, const char *text, size_t len)
+{
+	e->text_len = len;
+	e->marks = dlp_has(text, len, "DLP_", 4) ||
+		dlp_has(text, len, DLP_MARKER_PREFIX,
+			sizeof(DLP_MARKER_PREFIX) - 1);
+}
+
 bool dlp_filter_keep(const struct dlp_engine *e, const struct dlp_rule *r,
 		     const char *text, size_t len, size_t s, size_t end)
 {
@@ -182,5 +210,5 @@ bool dlp_filter_keep(const struct dlp_engine *e, const struct dlp_rule *r,
 		return false;
 	if (r->context != NULL && !dlp_context(r, text, s))
 		return false;
-	return !dlp_in_marker(e, text, len, s, end);
+	return !e->marks || !dlp_in_marker(e, text, len, s, end);
 }

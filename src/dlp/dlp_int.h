@@ -74,6 +74,7 @@ struct dlp_rule {
 	double entropy;
 	size_t evi;      /* per scan: its latest event cluster, or SIZE_MAX */
 	size_t back;     /* match start to Hyperscan end, at most */
+	size_t evn;      /* per scan: its event clusters, then their offset */
 };
 
 struct dlp_cand {
@@ -98,11 +99,14 @@ struct dlp_engine {
 	void *db;        /* hs_database_t */
 	void *scratch;   /* hs_scratch_t */
 	struct dlp_cand *cand;
+	struct dlp_cand *cand_tmp; /* capcand, for sorting cand */
 	size_t ncand, capcand;
 	struct dlp_ev *ev; /* per scan: Hyperscan events, DLP_EVENTS_MAX */
+	struct dlp_ev *ev_tmp; /* DLP_EVENTS_MAX, for sorting ev */
 	size_t nev;
 	bool ev_overflow;  /* more events than kept: use first/last */
 	size_t text_len;   /* per scan: length of the whole text */
+	bool marks;        /* per scan: the text may hold a token or marker */
 };
 
 const struct dlp_rule_def *dlp_rule_defs(size_t *n);
@@ -110,6 +114,8 @@ const struct dlp_rule_def *dlp_rule_defs(size_t *n);
 bool dlp_validate(enum dlp_valid v, const char *s, size_t n);
 
 /* dlp_filter.c */
+/* Set the per-scan state the filters read for text[0..len). */
+void dlp_filter_prepare(struct dlp_engine *e, const char *text, size_t len);
 /* Shannon entropy of s[0..n) in bits per byte. */
 double dlp_entropy(const char *s, size_t n);
 /*
