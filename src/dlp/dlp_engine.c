@@ -96,6 +96,7 @@ static void dlp_rule_extras(struct dlp_rule *r, const struct dlp_rule_def *def)
 	r->ctx_window = def->ctx_window;
 	r->entropy = def->entropy;
 	r->back = def->hs_back;
+	r->need = def->need;
 }
 
 /* Rule ri must find something in the example and nothing in the negative. */

@@ -54,6 +54,11 @@ struct dlp_rule_def {
 	 * end of hs_regex inside it (0: the regex's maximum width).
 	 */
 	unsigned hs_back;
+	/*
+	 * A literal every match contains (case as written), or NULL: without
+	 * Hyperscan a text lacking it skips the rule's PCRE2 pass.
+	 */
+	const char *need;
 };
 
 struct dlp_rule {
@@ -75,6 +80,7 @@ struct dlp_rule {
 	size_t evi;      /* per scan: its latest event cluster, or SIZE_MAX */
 	size_t back;     /* match start to Hyperscan end, at most */
 	size_t evn;      /* per scan: its event clusters, then their offset */
+	const char *need;     /* static, or NULL; see dlp_rule_def */
 };
 
 struct dlp_cand {
@@ -116,6 +122,8 @@ bool dlp_validate(enum dlp_valid v, const char *s, size_t n);
 /* dlp_filter.c */
 /* Set the per-scan state the filters read for text[0..len). */
 void dlp_filter_prepare(struct dlp_engine *e, const char *text, size_t len);
+/* Does the literal lit[0..ln) occur in t[0..n)? */
+bool dlp_has(const char *t, size_t n, const char *lit, size_t ln);
 /* Shannon entropy of s[0..n) in bits per byte. */
 double dlp_entropy(const char *s, size_t n);
 /*

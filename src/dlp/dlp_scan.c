@@ -151,8 +151,12 @@ static int dlp_rule_run(struct dlp_engine *e, uint32_t ri, const char *text,
 {
 	struct dlp_rule *r = &e->rules[ri];
 
-	if (e->db == NULL || !r->in_hs)
+	if (e->db == NULL || !r->in_hs) {
+		if (r->need != NULL && !dlp_has(text, len, r->need,
+						strlen(r->need)))
+			return 0;
 		return dlp_rule_collect(e, ri, text, 0, SIZE_MAX, NULL, len);
+	}
 	if (!r->hit)
 		return 0;
 	if (!e->ev_overflow)
