@@ -429,7 +429,7 @@ static void test_hs_vs_portable(void **state)
 static void test_hs_vs_portable_marked(void **state)
 {
 	static const char *const lead[] = {
-		"[REDACTED:EMAIL] ", "DLP_SECRET_" "abcdefgh23 ",
+		"[REDACTED:EMAIL] ", ("DLP_SECRET_" "abcdefgh23 "),
 		"[REDACTED:NOPE] ", "DLP_",
 	};
 	struct dlp_engine **v = *state;
