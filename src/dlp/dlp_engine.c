@@ -107,13 +107,13 @@ static int dlp_selftest(struct dlp_engine *e, uint32_t ri,
 	size_t found;
 
 	e->ncand = 0;
-	dlp_filter_prepare(e, def->example, strlen(def->example));
+	dlp_filter_prepare(e, strlen(def->example));
 	rc = dlp_rule_collect(e, ri, def->example, 0, SIZE_MAX, NULL,
 			      e->text_len);
 	found = e->ncand;
 	if (rc == 0) {
 		e->ncand = 0;
-		dlp_filter_prepare(e, def->negative, strlen(def->negative));
+		dlp_filter_prepare(e, strlen(def->negative));
 		rc = dlp_rule_collect(e, ri, def->negative, 0, SIZE_MAX, NULL,
 				      e->text_len);
 	}

@@ -112,7 +112,7 @@ struct dlp_engine {
 	size_t nev;
 	bool ev_overflow;  /* more events than kept: use first/last */
 	size_t text_len;   /* per scan: length of the whole text */
-	bool marks;        /* per scan: the text may hold a token or marker */
+	int marks;  /* per scan: the text may hold a token or marker; -1 unknown */
 };
 
 const struct dlp_rule_def *dlp_rule_defs(size_t *n);
@@ -120,8 +120,8 @@ const struct dlp_rule_def *dlp_rule_defs(size_t *n);
 bool dlp_validate(enum dlp_valid v, const char *s, size_t n);
 
 /* dlp_filter.c */
-/* Set the per-scan state the filters read for text[0..len). */
-void dlp_filter_prepare(struct dlp_engine *e, const char *text, size_t len);
+/* Reset the per-scan state the filters keep, for a text of len bytes. */
+void dlp_filter_prepare(struct dlp_engine *e, size_t len);
 /* Does the literal lit[0..ln) occur in t[0..n)? */
 bool dlp_has(const char *t, size_t n, const char *lit, size_t ln);
 /* Shannon entropy of s[0..n) in bits per byte. */
@@ -131,7 +131,7 @@ double dlp_entropy(const char *s, size_t n);
  * text[0..len): entropy, context words before it, and overlap with an
  * existing DLP_<TYPE>_<tail> token or [REDACTED:...] marker. True: keep.
  */
-bool dlp_filter_keep(const struct dlp_engine *e, const struct dlp_rule *r,
+bool dlp_filter_keep(struct dlp_engine *e, const struct dlp_rule *r,
 		     const char *text, size_t len, size_t s, size_t end);
 /*
  * Is t[0..n) the token TYPE of a rule of e (tokens_only: of a rule whose

@@ -340,7 +340,7 @@ int dlp_scan(struct dlp_engine *e, const char *text, size_t len,
 		return -E2BIG;
 	if (text == NULL)
 		text = "";
-	dlp_filter_prepare(e, text, len);
+	dlp_filter_prepare(e, len);
 	if (e->db != NULL)
 		rc = dlp_hs_scan(e, text, len);
 	if (e->db != NULL && !e->ev_overflow)
