@@ -96,6 +96,7 @@ static void dlp_rule_extras(struct dlp_rule *r, const struct dlp_rule_def *def)
 	r->ctx_window = def->ctx_window;
 	r->entropy = def->entropy;
 	r->back = def->hs_back;
+	r->need = def->need;
 }
 
 /* Rule ri must find something in the example and nothing in the negative. */
@@ -106,13 +107,13 @@ static int dlp_selftest(struct dlp_engine *e, uint32_t ri,
 	size_t found;
 
 	e->ncand = 0;
-	e->text_len = strlen(def->example);
+	dlp_filter_prepare(e, strlen(def->example));
 	rc = dlp_rule_collect(e, ri, def->example, 0, SIZE_MAX, NULL,
 			      e->text_len);
 	found = e->ncand;
 	if (rc == 0) {
 		e->ncand = 0;
-		e->text_len = strlen(def->negative);
+		dlp_filter_prepare(e, strlen(def->negative));
 		rc = dlp_rule_collect(e, ri, def->negative, 0, SIZE_MAX, NULL,
 				      e->text_len);
 	}
@@ -241,6 +242,7 @@ void dlp_engine_free(struct dlp_engine *e)
 	pcre2_match_context_free(e->mctx);
 	free(e->rules);
 	free(e->cand);
+	free(e->cand_tmp);
 	free(e);
 }
 

@@ -91,7 +91,8 @@ int dlp_hs_build(struct dlp_engine *e, const char **regexes, struct diag *d)
 	if (rc < 0 || e->db == NULL)
 		goto out;
 	e->ev = calloc(DLP_EVENTS_MAX, sizeof(*e->ev));
-	if (e->ev == NULL || hs_alloc_scratch(e->db, &scratch) != HS_SUCCESS) {
+	e->ev_tmp = calloc(DLP_EVENTS_MAX, sizeof(*e->ev_tmp));
+	if (e->ev == NULL || e->ev_tmp == NULL || hs_alloc_scratch(e->db, &scratch) != HS_SUCCESS) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -111,7 +112,9 @@ void dlp_hs_free(struct dlp_engine *e)
 	hs_free_scratch(e->scratch);
 	hs_free_database(e->db);
 	free(e->ev);
+	free(e->ev_tmp);
 	e->ev = NULL;
+	e->ev_tmp = NULL;
 	e->scratch = NULL;
 	e->db = NULL;
 }

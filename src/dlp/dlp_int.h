@@ -54,6 +54,11 @@ struct dlp_rule_def {
 	 * end of hs_regex inside it (0: the regex's maximum width).
 	 */
 	unsigned hs_back;
+	/*
+	 * A literal every match contains (case as written), or NULL: without
+	 * Hyperscan a text lacking it skips the rule's PCRE2 pass.
+	 */
+	const char *need;
 };
 
 struct dlp_rule {
@@ -74,6 +79,8 @@ struct dlp_rule {
 	double entropy;
 	size_t evi;      /* per scan: its latest event cluster, or SIZE_MAX */
 	size_t back;     /* match start to Hyperscan end, at most */
+	size_t evn;      /* per scan: its event clusters, then their offset */
+	const char *need;     /* static, or NULL; see dlp_rule_def */
 };
 
 struct dlp_cand {
@@ -98,11 +105,14 @@ struct dlp_engine {
 	void *db;        /* hs_database_t */
 	void *scratch;   /* hs_scratch_t */
 	struct dlp_cand *cand;
+	struct dlp_cand *cand_tmp; /* capcand, for sorting cand */
 	size_t ncand, capcand;
 	struct dlp_ev *ev; /* per scan: Hyperscan events, DLP_EVENTS_MAX */
+	struct dlp_ev *ev_tmp; /* DLP_EVENTS_MAX, for sorting ev */
 	size_t nev;
 	bool ev_overflow;  /* more events than kept: use first/last */
 	size_t text_len;   /* per scan: length of the whole text */
+	int marks;  /* per scan: the text may hold a token or marker; -1 unknown */
 };
 
 const struct dlp_rule_def *dlp_rule_defs(size_t *n);
@@ -110,6 +120,10 @@ const struct dlp_rule_def *dlp_rule_defs(size_t *n);
 bool dlp_validate(enum dlp_valid v, const char *s, size_t n);
 
 /* dlp_filter.c */
+/* Reset the per-scan state the filters keep, for a text of len bytes. */
+void dlp_filter_prepare(struct dlp_engine *e, size_t len);
+/* Does the literal lit[0..ln) occur in t[0..n)? */
+bool dlp_has(const char *t, size_t n, const char *lit, size_t ln);
 /* Shannon entropy of s[0..n) in bits per byte. */
 double dlp_entropy(const char *s, size_t n);
 /*
@@ -117,7 +131,7 @@ double dlp_entropy(const char *s, size_t n);
  * text[0..len): entropy, context words before it, and overlap with an
  * existing DLP_<TYPE>_<tail> token or [REDACTED:...] marker. True: keep.
  */
-bool dlp_filter_keep(const struct dlp_engine *e, const struct dlp_rule *r,
+bool dlp_filter_keep(struct dlp_engine *e, const struct dlp_rule *r,
 		     const char *text, size_t len, size_t s, size_t end);
 /*
  * Is t[0..n) the token TYPE of a rule of e (tokens_only: of a rule whose

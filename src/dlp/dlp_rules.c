@@ -23,7 +23,7 @@ static const struct dlp_rule_def dlp_defs[] = {
   "[A-Za-z]{2,24}(?![A-Za-z0-9-])",
   0, 1, DLP_V_EMAIL, "mail jane.doe" "@acme-corp.io now",
   "see user" "@example.com", "[A-Za-z0-9._%+-]@[A-Za-z0-9]",
-  .hs_back = 66 },
+  .hs_back = 66, .need = "@" },
 { "phone-nanp", "PHONE", DLP_FAM_PHONE,
   DLP_NB("\\w.+/:-") "(?:\\+?1[-. ])?(?:\\(\\d{3}\\) ?|\\d{3}[-. ])"
   "\\d{3}[-. ]\\d{4}(?![\\w:-]|\\.\\w)",
@@ -124,7 +124,8 @@ static const struct dlp_rule_def dlp_defs[] = {
   "(?i)\\b[a-z][a-z0-9+.-]{1,19}://[^\\s:/?#@\"'<>]{1,128}:"
   "([^\\s:/?#@\"'<>]{1,128})@[A-Za-z0-9.-]{1,253}",
   1, 3, DLP_V_URLPASS, "postgres://app:" "Tr0ub4dor3x" "@db.internal/app",
-  "postgres://app:" "${DB_PASSWORD}@db.internal/app", NULL DLP_PLAIN },
+  "postgres://app:" "${DB_PASSWORD}@db.internal/app", NULL,
+  .need = "://" },
 /* Formats below follow gitleaks' rules (MIT), entropy gates included. */
 { "azure-ad-client-secret", "AZURE_CLIENT_SECRET", DLP_FAM_KEY,
   "(?<![A-Za-z0-9_~.+/-])[A-Za-z0-9_~.]{3}\\dQ~[A-Za-z0-9_~.-]{31,34}"
@@ -206,7 +207,7 @@ static const struct dlp_rule_def dlp_defs[] = {
   "(?:(?<=bot)|(?<![\\w:-]))\\d{5,16}:A[A-Za-z0-9_-]{34}(?![\\w-])",
   0, 3, DLP_V_SECRET, "TELEGRAM_TOKEN=" "6557138495:" "Awd1nj1D_Dm5k5UikQe_66"
   "Yb1k8vtaD5W78", "TELEGRAM_TOKEN=" "6557:" "Awd1nj1D_Dm5k5UikQe_66Yb1k8vta"
-  "D5W78", NULL, .entropy = 3 },
+  "D5W78", NULL, .entropy = 3, .need = ":A" },
 { "mailgun-api-key", "MAILGUN_API_KEY", DLP_FAM_KEY,
   DLP_B "key-[a-f0-9]{32}" DLP_E,
   0, 3, DLP_V_SECRET, "MAILGUN_API_KEY=" "key-" "7ec084f48565a31c1e146fb27399"

@@ -7,7 +7,9 @@
  * a rule ends where Hyperscan (prefilter, a superset) reports an end, so
  * all matches start at or after first_end - max_width and start at or
  * before last_end; a match attempt starting there reads at most
- * max_width + DLP_WIDTH_SLACK bytes, all inside the window.
+ * max_width + DLP_WIDTH_SLACK bytes, all inside the window. A match
+ * [s, e) contains a reported end p with s < p, so the starts tried for a
+ * cluster stop one byte before its last end.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,6 +33,10 @@ static int dlp_cand_push(struct dlp_engine *e, size_t s, size_t end,
 		if (v == NULL)
 			return -ENOMEM;
 		e->cand = v;
+		v = realloc(e->cand_tmp, cap * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		e->cand_tmp = v;
 		e->capcand = cap;
 	}
 	e->cand[e->ncand].start = s;
@@ -128,9 +134,9 @@ static int dlp_rule_windows(struct dlp_engine *e, uint32_t ri,
 			if (e->ev[i].pos > we)
 				we = e->ev[i].pos;
 		}
-		if (off > we)
+		if (we == 0 || off >= we)
 			continue;
-		rc = dlp_rule_collect(e, ri, text, ws > off ? ws : off, we,
+		rc = dlp_rule_collect(e, ri, text, ws > off ? ws : off, we - 1,
 				      &off, dlp_sublen(r, we, len));
 	}
 	while (i < e->nev && e->ev[i].rule == ri)
@@ -145,8 +151,12 @@ static int dlp_rule_run(struct dlp_engine *e, uint32_t ri, const char *text,
 {
 	struct dlp_rule *r = &e->rules[ri];
 
-	if (e->db == NULL || !r->in_hs)
+	if (e->db == NULL || !r->in_hs) {
+		if (r->need != NULL && !dlp_has(text, len, r->need,
+						strlen(r->need)))
+			return 0;
 		return dlp_rule_collect(e, ri, text, 0, SIZE_MAX, NULL, len);
+	}
 	if (!r->hit)
 		return 0;
 	if (!e->ev_overflow)
@@ -164,15 +174,99 @@ static int dlp_ev_cmp(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-static int dlp_cand_cmp(const void *a, const void *b)
+/*
+ * Group the events by rule (a counting sort), keeping each rule's
+ * clusters in the order they were made: by ascending end, as Hyperscan
+ * reports ends in order. qsort only if that order does not hold.
+ */
+static void dlp_ev_sort(struct dlp_engine *e)
 {
-	const struct dlp_cand *x = a, *y = b;
+	struct dlp_ev *t;
+	size_t off = 0;
 
+	for (size_t i = 0; i < e->n; i++)
+		e->rules[i].evn = 0;
+	for (size_t i = 0; i < e->nev; i++)
+		e->rules[e->ev[i].rule].evn++;
+	for (size_t i = 0; i < e->n; i++) {
+		size_t c = e->rules[i].evn;
+
+		e->rules[i].evn = off;
+		off += c;
+	}
+	for (size_t i = 0; i < e->nev; i++)
+		e->ev_tmp[e->rules[e->ev[i].rule].evn++] = e->ev[i];
+	t = e->ev;
+	e->ev = e->ev_tmp;
+	e->ev_tmp = t;
+	for (size_t i = 1; i < e->nev; i++)
+		if (e->ev[i].rule == e->ev[i - 1].rule &&
+		    e->ev[i].pos <= e->ev[i - 1].pos) {
+			qsort(e->ev, e->nev, sizeof(*e->ev), dlp_ev_cmp);
+			break;
+		}
+}
+
+/* Start ascending, then the longer first, then the earlier rule. */
+static bool dlp_cand_before(const struct dlp_cand *x, const struct dlp_cand *y)
+{
 	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
+		return x->start < y->start;
 	if (x->end != y->end)
-		return x->end > y->end ? -1 : 1;
-	return x->rule < y->rule ? -1 : x->rule > y->rule;
+		return x->end > y->end;
+	return x->rule < y->rule;
+}
+
+/* The end of the sorted run of a[0..n) that starts at i. */
+static size_t dlp_cand_run(const struct dlp_cand *a, size_t i, size_t n)
+{
+	while (++i < n && !dlp_cand_before(&a[i], &a[i - 1]))
+		;
+	return i;
+}
+
+/* Merge the sorted a[0..n) and b[0..m) into out. */
+static void dlp_cand_merge(const struct dlp_cand *a, size_t n,
+			   const struct dlp_cand *b, size_t m,
+			   struct dlp_cand *out)
+{
+	size_t i = 0, j = 0, k = 0;
+
+	while (i < n && j < m)
+		out[k++] = dlp_cand_before(&b[j], &a[i]) ? b[j++] : a[i++];
+	while (i < n)
+		out[k++] = a[i++];
+	while (j < m)
+		out[k++] = b[j++];
+}
+
+/*
+ * Sort the candidates: each rule adds a sorted run, so merging
+ * neighbouring runs until one is left takes a few linear passes.
+ */
+static void dlp_cand_sort(struct dlp_engine *e)
+{
+	struct dlp_cand *src = e->cand, *dst = e->cand_tmp, *t;
+	size_t n = e->ncand, runs = 2;
+
+	if (dlp_cand_run(src, 0, n) == n)
+		return;
+	while (runs > 1) {
+		size_t i = 0;
+
+		for (runs = 0; i < n; runs++) {
+			size_t j = dlp_cand_run(src, i, n);
+			size_t k = j < n ? dlp_cand_run(src, j, n) : j;
+
+			dlp_cand_merge(src + i, j - i, src + j, k - j, dst + i);
+			i = k;
+		}
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	e->cand_tmp = dst;
+	e->cand = src;
 }
 
 /* Higher priority, then the longer span, then the earlier rule. */
@@ -211,7 +305,7 @@ static int dlp_resolve(struct dlp_engine *e, dlp_finding_cb cb, void *arg)
 
 	if (e->ncand == 0)
 		return 0;
-	qsort(e->cand, e->ncand, sizeof(*e->cand), dlp_cand_cmp);
+	dlp_cand_sort(e);
 	best = &e->cand[0];
 	s = best->start;
 	end = best->end;
@@ -246,11 +340,11 @@ int dlp_scan(struct dlp_engine *e, const char *text, size_t len,
 		return -E2BIG;
 	if (text == NULL)
 		text = "";
-	e->text_len = len;
+	dlp_filter_prepare(e, len);
 	if (e->db != NULL)
 		rc = dlp_hs_scan(e, text, len);
 	if (e->db != NULL && !e->ev_overflow)
-		qsort(e->ev, e->nev, sizeof(*e->ev), dlp_ev_cmp);
+		dlp_ev_sort(e);
 	for (uint32_t i = 0; rc == 0 && i < e->n; i++)
 		rc = dlp_rule_run(e, i, text, len, &k);
 	if (rc == 0)

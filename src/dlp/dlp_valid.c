@@ -3,6 +3,7 @@
  * structural checks (SSA rules, NANP, JWT header) and placeholder filters.
  * Each takes the value s[0..n) and returns true when it is a finding.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "dlp/dlp_int.h"
@@ -187,16 +188,24 @@ static bool dlp_phone(const char *s, size_t n, bool e164)
 	return k == 10 && dlp_nanp(d);
 }
 
+/* CRC-32 (IEEE, reflected) four bits at a time: 16 table entries. */
+static const uint32_t dlp_crc_nib[16] = {
+	0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190,
+	0x6b6b51f4, 0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344,
+	0xd6d6a3e8, 0xcb61b38c, 0x9b64c2b0, 0x86d3d2d4, 0xa00ae278,
+	0xbdbdf21c,
+};
+
 static unsigned long dlp_crc32(const char *s, size_t n)
 {
-	unsigned long c = 0xffffffffUL;
+	uint32_t c = 0xffffffffu;
 
 	for (size_t i = 0; i < n; i++) {
 		c ^= (unsigned char)s[i];
-		for (int b = 0; b < 8; b++)
-			c = (c >> 1) ^ (0xedb88320UL & (0UL - (c & 1)));
+		c = (c >> 4) ^ dlp_crc_nib[c & 15];
+		c = (c >> 4) ^ dlp_crc_nib[c & 15];
 	}
-	return c ^ 0xffffffffUL;
+	return (unsigned long)(c ^ 0xffffffffu);
 }
 
 /* prefix_ + 30 random base62 + base62(CRC32(random)), 6 chars. */
@@ -252,6 +261,23 @@ static bool dlp_jwt(const char *s, size_t n)
 	return k > 0 && hdr[0] == '{' && dlp_has_ci(hdr, k, "\"alg\"");
 }
 
+/* Does s[0..n) end with w (lower case), ignoring case? */
+static bool dlp_ends_ci(const char *s, size_t n, const char *w)
+{
+	size_t wl = strlen(w);
+
+	if (wl > n)
+		return false;
+	s += n - wl;
+	for (size_t i = 0; i < wl; i++) {
+		char c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
+
+		if (c != w[i])
+			return false;
+	}
+	return true;
+}
+
 static bool dlp_email(const char *s, size_t n)
 {
 	static const char *const bad[] = {
@@ -265,12 +291,9 @@ static bool dlp_email(const char *s, size_t n)
 	if (at == NULL || (at - s == 3 && memcmp(s, "git", 3) == 0))
 		return false;
 	dl = (size_t)(s + n - at);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		size_t bl = strlen(bad[i]);
-
-		if (dl >= bl && strncasecmp(s + n - bl, bad[i], bl) == 0)
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (dlp_ends_ci(at, dl, bad[i]))
 			return false;
-	}
 	return true;
 }
 

@@ -421,6 +421,39 @@ static void test_hs_vs_portable(void **state)
 	buf_release(&b);
 }
 
+/*
+ * The same with tokens and markers in the text, so the overlap filter's
+ * back-scan runs (a text without them skips it), and with and without
+ * '@' (the portable path skips the e-mail rule when there is none).
+ */
+static void test_hs_vs_portable_marked(void **state)
+{
+	static const char *const lead[] = {
+		"[REDACTED:EMAIL] ", ("DLP_SECRET_" "abcdefgh23 "),
+		"[REDACTED:NOPE] ", "DLP_",
+	};
+	struct dlp_engine **v = *state;
+	struct buf b;
+
+	buf_init(&b, 1u << 20);
+	for (unsigned seed = 1; seed <= 8; seed++) {
+		buf_reset(&b);
+		assert_int_equal(buf_puts(&b, lead[seed % 4]), 0);
+		t_gen(&b, seed * 8192, seed + 100);
+		/* a token and a marker right before a value, far from the start */
+		assert_int_equal(buf_puts(&b, " DLP_SECRET_" "abcdefgh23"
+					  "jane.doe@acme-corp.io [REDACTED:SSN]"
+					  "536-22-8714 "), 0);
+		t_same(v[0], v[1], &b);
+	}
+	buf_reset(&b);
+	assert_int_equal(buf_puts(&b, "mail jane.doe acme-corp.io, key "
+				  "gh" "p_Ky9Pf34qY6Nb3wWD25RQ4F5ZR3qa7y3gm1IL"),
+			 0);
+	assert_int_equal(t_same_any(v[0], v[1], &b), 1);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_overlap),
 		cmocka_unit_test(test_bad_custom),
 		cmocka_unit_test(test_hs_vs_portable),
+		cmocka_unit_test(test_hs_vs_portable_marked),
 	};
 
 	return cmocka_run_group_tests(tests, t_setup, t_teardown);
