@@ -154,3 +154,11 @@ def bwrap_cmd(root, etc, workdir, argv, cwd=None, wrapper=None, resolv=None):
     if cwd:
         cmd += ["--chdir", str(cwd)]
     return list(wrapper or []) + cmd + ["--"] + list(argv)
+
+
+def cap_net_admin():
+    """Has this process CAP_NET_ADMIN (network namespaces, nftables)?"""
+    for line in open("/proc/self/status"):
+        if line.startswith("CapEff:"):
+            return bool(int(line.split()[1], 16) & (1 << 12))
+    return False

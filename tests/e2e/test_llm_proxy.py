@@ -18,7 +18,8 @@ import time
 
 import pytest
 
-from gateway import TOP, Daemon, build_dir, bwrap_cmd, make_root
+from gateway import (TOP, Daemon, build_dir, bwrap_cmd, cap_net_admin,
+                     make_root)
 from llm_upstream import Reply, Upstream, make_ca
 
 AGENTSH = str(build_dir() / "agentsh")
@@ -189,13 +190,6 @@ def test_base_urls_in_shimmed_shell(redact, tmp_path_factory):
     sid, a, o = p.stdout.split()
     port = redact.port(sid)
     assert (a, o) == (f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/v1")
-
-
-def cap_net_admin():
-    for line in open("/proc/self/status"):
-        if line.startswith("CapEff:"):
-            return bool(int(line.split()[1], 16) & (1 << 12))
-    return False
 
 
 @pytest.mark.skipif(not cap_net_admin(), reason="transparent mode needs "

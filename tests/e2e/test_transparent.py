@@ -21,7 +21,8 @@ import time
 
 import pytest
 
-from gateway import TOP, Daemon, build_dir, bwrap_cmd, make_root
+from gateway import (TOP, Daemon, build_dir, bwrap_cmd, cap_net_admin,
+                     make_root)
 
 BIN = build_dir()
 AGENTSH = str(BIN / "agentsh")
@@ -39,13 +40,6 @@ RULES = """network_rules:
     decision: allow
 """
 NAMES = ["allowed.test", "denied.test"]
-
-
-def cap_net_admin():
-    for line in open("/proc/self/status"):
-        if line.startswith("CapEff:"):
-            return bool(int(line.split()[1], 16) & (1 << 12))
-    return False
 
 
 pytestmark = pytest.mark.skipif(
