@@ -162,3 +162,8 @@ def cap_net_admin():
         if line.startswith("CapEff:"):
             return bool(int(line.split()[1], 16) & (1 << 12))
     return False
+
+
+def sanitized_build():
+    """Is the build under test instrumented with ASan (make asan)?"""
+    return b"__asan_init" in (build_dir() / "agentsh").read_bytes()

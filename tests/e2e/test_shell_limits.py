@@ -6,7 +6,10 @@ import statistics
 import subprocess
 import time
 
-from gateway import TOP, Daemon, build_dir, bwrap_cmd, make_root
+import pytest
+
+from gateway import TOP, Daemon, build_dir, bwrap_cmd, make_root, \
+    sanitized_build
 
 BIN = build_dir()
 AGENTSH = str(BIN / "agentsh")
@@ -60,6 +63,12 @@ def test_shell_and_early_children_limited(tmp_path):
         d.stop()
 
 
+# Under ASan a shell's own start through bwrap and the shim varies by
+# +-30 ms from run to run (medians of 9 differed by -32..+19 ms with limits
+# on one side only), so a 5 ms bound there measures noise; the gcc build
+# (make e2e, part of make check) runs this test with the same bound.
+@pytest.mark.skipif(sanitized_build(), reason="wall-time bound; run by the "
+                    "uninstrumented build")
 def test_limits_add_no_latency_to_shells(tmp_path):
     lim, lim_cmd = start(tmp_path, "lim", POLICY)
     free, free_cmd = start(tmp_path, "free", NO_LIMITS)
