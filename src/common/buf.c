@@ -28,8 +28,7 @@ void buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
-/* Make room for n more bytes plus the terminator. */
-static int buf_reserve(struct buf *b, size_t n)
+int buf_reserve(struct buf *b, size_t n)
 {
 	size_t need, ncap;
 	char *p;

@@ -18,6 +18,9 @@ void buf_init(struct buf *b, size_t max);
 void buf_release(struct buf *b);
 /* Forget the contents, keep the storage. */
 void buf_reset(struct buf *b);
+/* Make room for n more bytes plus the terminator (callers then write
+ * into data + len and set len themselves); -E2BIG past max, -ENOMEM. */
+int buf_reserve(struct buf *b, size_t n);
 int buf_append(struct buf *b, const void *p, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);

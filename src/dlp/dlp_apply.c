@@ -43,6 +43,7 @@ struct dlp_apply_ctx {
 	size_t off;             /* offset of the piece being scanned */
 	size_t next;            /* start of the next finding to apply */
 	size_t n;               /* findings applied */
+	size_t done;            /* text before this is in out (or replaced) */
 };
 
 /* Length of a protected token at text[q] (range [a,b)), or 0. */
@@ -77,16 +78,20 @@ static size_t dlp_apply_mark_at(const struct dlp_apply_ctx *c, size_t b,
 	return e + 1 - q;
 }
 
-/* The next occurrence of lit in text[from, b), or b. */
+/* The next occurrence of lit in text[from, b), or b: memchr for its
+ * first byte (faster than memmem on these short needles). */
 static size_t dlp_apply_next(const struct dlp_apply_ctx *c, size_t from,
 			     size_t b, const char *lit, size_t n)
 {
-	const char *p;
+	const char *t = c->text, *p;
 
-	if (from >= b)
-		return b;
-	p = memmem(c->text + from, b - from, lit, n);
-	return p != NULL ? (size_t)(p - c->text) : b;
+	while (from + n <= b &&
+	       (p = memchr(t + from, lit[0], b - from - n + 1)) != NULL) {
+		if (memcmp(p + 1, lit + 1, n - 1) == 0)
+			return (size_t)(p - t);
+		from = (size_t)(p - t) + 1;
+	}
+	return b;
 }
 
 static int dlp_apply_collect(const struct dlp_finding *f, void *arg)
@@ -132,6 +137,17 @@ static int dlp_apply_marker(struct dlp_apply_ctx *c, const char *display)
 	return rc;
 }
 
+/* Write the text from the last replacement up to at: the output is the
+ * text itself except where findings were replaced, so unchanged bytes are
+ * only copied once something before them changed. */
+static int dlp_apply_flush(struct dlp_apply_ctx *c, size_t at)
+{
+	int rc = buf_append(c->out, c->text + c->done, at - c->done);
+
+	c->done = at;
+	return rc;
+}
+
 /* Replace one finding; the token map may refuse with -ENOSPC. */
 static int dlp_apply_one(struct dlp_apply_ctx *c, const struct dlp_finding *f)
 {
@@ -143,6 +159,9 @@ static int dlp_apply_one(struct dlp_apply_ctx *c, const struct dlp_finding *f)
 	size_t typelen, toklen;
 	int rc;
 
+	if ((rc = dlp_apply_flush(c, f->start)) < 0)
+		return rc;
+	c->done = f->end;
 	if (c->s != NULL && !f->secret && c->s->o.pii == DLP_ACT_TOKENIZE &&
 	    f->end - f->start <= DLP_TOKEN_VALUE_MAX &&
 	    dlp_apply_word_ok(c, f->end))
@@ -170,7 +189,7 @@ static int dlp_apply_gap(struct dlp_apply_ctx *c, size_t a, size_t b,
 			 unsigned depth)
 {
 	if (depth >= DLP_APPLY_DEPTH_MAX)
-		return buf_append(c->out, c->text + a, b - a);
+		return 0; /* kept as it is */
 	return dlp_apply_range(c, a, b, depth + 1);
 }
 
@@ -186,7 +205,7 @@ static int dlp_apply_piece(struct dlp_apply_ctx *c, size_t a, size_t b,
 	c->off = a;
 	rc = dlp_scan(c->e, c->text + a, b - a, dlp_apply_collect, c);
 	if (rc == 0 && c->nf == base)
-		return buf_append(c->out, c->text + a, b - a);
+		return 0;
 	for (size_t i = base; rc == 0 && i < c->nf; i++) {
 		struct dlp_finding f = c->f[i]; /* c->f may move below */
 
@@ -230,9 +249,7 @@ static int dlp_apply_range(struct dlp_apply_ctx *c, size_t a, size_t b,
 						    DLP_MARKER_PREFIX, ml);
 			continue;
 		}
-		rc = dlp_apply_piece(c, p, q, depth);
-		if (rc == 0)
-			rc = buf_append(c->out, c->text + q, k);
+		rc = dlp_apply_piece(c, p, q, depth); /* text[q, q+k) kept */
 		p = q = q + k;
 		if (nt < q)
 			nt = dlp_apply_next(c, q, b, "DLP_", 4);
@@ -242,9 +259,10 @@ static int dlp_apply_range(struct dlp_apply_ctx *c, size_t a, size_t b,
 	return rc;
 }
 
-int dlp_apply(struct dlp_engine *e, struct dlp_session *s, const char *text,
-	      size_t len, struct buf *out, dlp_applied_cb cb, void *arg,
-	      struct dlp_stats *st)
+int dlp_apply_lazy(struct dlp_engine *e, struct dlp_session *s,
+		   const char *text, size_t len, struct buf *out,
+		   dlp_applied_cb cb, void *arg, struct dlp_stats *st,
+		   bool *changed)
 {
 	struct dlp_apply_ctx c = {
 		.e = e, .s = s, .text = text ? text : "", .len = len,
@@ -253,13 +271,32 @@ int dlp_apply(struct dlp_engine *e, struct dlp_session *s, const char *text,
 	};
 	int rc = -E2BIG;
 
+	*changed = false;
 	if (len <= DLP_TEXT_MAX)
 		rc = dlp_apply_range(&c, 0, len, 0);
+	if (rc == 0 && c.n > 0)
+		rc = dlp_apply_flush(&c, len);
 	free(c.f);
-	if (rc == 0 && st != NULL) {
-		st->findings += c.n;
-		st->bytes_in += len;
-		st->bytes_out += out->len - c.out0;
+	if (rc == 0) {
+		*changed = c.n > 0;
+		if (st != NULL) {
+			st->findings += c.n;
+			st->bytes_in += len;
+			st->bytes_out += c.n > 0 ? out->len - c.out0 : len;
+		}
 	}
+	return rc;
+}
+
+int dlp_apply(struct dlp_engine *e, struct dlp_session *s, const char *text,
+	      size_t len, struct buf *out, dlp_applied_cb cb, void *arg,
+	      struct dlp_stats *st)
+{
+	bool changed;
+	int rc;
+
+	rc = dlp_apply_lazy(e, s, text, len, out, cb, arg, st, &changed);
+	if (rc == 0 && !changed)
+		rc = buf_append(out, text ? text : "", len);
 	return rc;
 }

@@ -79,6 +79,15 @@ size_t dlp_session_tokens(const struct dlp_session *s);
 int dlp_apply(struct dlp_engine *e, struct dlp_session *s, const char *text,
 	      size_t len, struct buf *out, dlp_applied_cb cb, void *arg,
 	      struct dlp_stats *st);
+/*
+ * dlp_apply that appends nothing when nothing was found: *changed tells
+ * whether out got the rewritten text (the caller keeps the original
+ * otherwise). Same errors as dlp_apply.
+ */
+int dlp_apply_lazy(struct dlp_engine *e, struct dlp_session *s,
+		   const char *text, size_t len, struct buf *out,
+		   dlp_applied_cb cb, void *arg, struct dlp_stats *st,
+		   bool *changed);
 
 /*
  * tok[0..n) is a whole token: append its original value to out if the

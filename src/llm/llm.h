@@ -40,7 +40,8 @@ const char *llm_dialect_name(enum llm_dialect d);
 struct llm_scan_hooks {
 	/*
 	 * s[0..n) is a decoded (unescaped UTF-8) scannable string at JSON
-	 * path jpath (e.g. "messages[0].content[1].text"). Append the
+	 * path jpath (e.g. "messages[0].content[1].text"), not
+	 * NUL-terminated (it may point into the body). Append the
 	 * replacement to out and return 1, return 0 if unchanged, <0 to fail
 	 * the whole rewrite. Keys in jpath are as written (escapes kept);
 	 * strings inside a JSON-encoded tool argument continue the path

@@ -25,6 +25,7 @@ struct llm_json {
 	const char *p;
 	size_t n, pos;
 	int depth;
+	bool esc; /* the last string stepped over held an escape */
 	size_t err_off;
 	const char *err;
 };
@@ -104,7 +105,8 @@ enum llm_kind llm_policy_request_root(enum llm_dialect d);
 enum llm_kind llm_policy_response_root(enum llm_dialect d);
 
 /*
- * s[0..n) is a decoded string at jpath with action act: append the
+ * s[0..n) is a decoded string at jpath with action act (not
+ * NUL-terminated: it may point into the text walked): append the
  * replacement to out and return 1, 0 if unchanged, <0 to fail.
  */
 typedef int (*llm_str_fn)(void *arg, enum llm_act act, const char *jpath,

@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "common/utf8.h"
 #include "llm/llm_int.h"
@@ -104,6 +107,29 @@ static int llm_json_skip_escape(struct llm_json *j)
 	}
 }
 
+#ifdef __SSE2__
+/* Step over plain ASCII string bytes sixteen at a time: stop at the first
+ * byte below 0x20 or non-ASCII (one signed compare), '"' or '\\'. */
+static size_t llm_json_plain(const char *p, size_t n, size_t i)
+{
+	const __m128i lo = _mm_set1_epi8(0x20), q = _mm_set1_epi8('"');
+	const __m128i bs = _mm_set1_epi8('\\');
+	__m128i v, m;
+	unsigned bits;
+
+	while (i + 16 <= n) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		m = _mm_or_si128(_mm_cmplt_epi8(v, lo),
+				 _mm_or_si128(_mm_cmpeq_epi8(v, q),
+					      _mm_cmpeq_epi8(v, bs)));
+		bits = (unsigned)_mm_movemask_epi8(m);
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz(bits);
+		i += 16;
+	}
+	return i;
+}
+#else
 #define LLM_ONES 0x0101010101010101ull
 #define LLM_HIGHS 0x8080808080808080ull
 
@@ -124,6 +150,7 @@ static size_t llm_json_plain(const char *p, size_t n, size_t i)
 	}
 	return i;
 }
+#endif
 
 int llm_json_skip_string(struct llm_json *j)
 {
@@ -131,6 +158,7 @@ int llm_json_skip_string(struct llm_json *j)
 	size_t l;
 
 	j->pos++; /* the opening quote */
+	j->esc = false;
 	for (;;) {
 		j->pos = llm_json_plain(j->p, j->n, j->pos);
 		while (j->pos < j->n && llm_json_cls[p[j->pos]] == 0)
@@ -142,6 +170,7 @@ int llm_json_skip_string(struct llm_json *j)
 			j->pos++;
 			return 0;
 		case 2:
+			j->esc = true;
 			if (llm_json_skip_escape(j) < 0)
 				return -EINVAL;
 			break;
@@ -290,17 +319,11 @@ int llm_json_validate(const char *p, size_t n, struct llm_json *j)
 	return llm_json_end(j);
 }
 
-/* Append code point cp as UTF-8 (a lone surrogate as its 3-byte form). */
-static int llm_json_put_cp(struct buf *out, unsigned long cp)
-{
-	char b[4];
-
-	return buf_append(out, b, utf8_encode(cp, b));
-}
-
-/* A \u escape at p[i] (validated); a surrogate pair joins. *adv = bytes. */
-static int llm_json_decode_u(const char *p, size_t n, size_t i,
-			     struct buf *out, size_t *adv)
+/* A \u escape at p[i] (validated) written at o; a surrogate pair joins
+ * (a lone surrogate is kept as its 3-byte form, which encoding turns back
+ * into the same escape). *adv = bytes read; returns bytes written. */
+static size_t llm_json_decode_u(const char *p, size_t n, size_t i, char *o,
+				size_t *adv)
 {
 	unsigned long cp = (unsigned long)llm_json_u4(p + i + 2);
 	long lo;
@@ -315,44 +338,68 @@ static int llm_json_decode_u(const char *p, size_t n, size_t i,
 			*adv = 12;
 		}
 	}
-	/* A lone surrogate is kept as its 3-byte form; encoding turns it
-	 * back into the same escape. */
-	return llm_json_put_cp(out, cp);
+	return utf8_encode(cp, o);
 }
 
+/* One escape at p[i] (validated) written at o; *adv = bytes read. */
+static size_t llm_json_decode_esc(const char *p, size_t n, size_t i, char *o,
+				  size_t *adv)
+{
+	static const char map[128] = {
+		['b'] = '\b', ['f'] = '\f', ['n'] = '\n', ['r'] = '\r',
+		['t'] = '\t', ['"'] = '"', ['\\'] = '\\', ['/'] = '/',
+	};
+	unsigned char c = (unsigned char)p[i + 1];
+
+	if (c == 'u')
+		return llm_json_decode_u(p, n, i, o, adv);
+	*adv = 2;
+	*o = c < 128 ? map[c] : 0;
+	return 1;
+}
+
+/* A literal whose encoded length is over out's bound may still decode
+ * into it (escapes are longer than what they stand for): via a copy. */
+static int llm_json_decode_tight(const char *p, size_t n, struct buf *out)
+{
+	struct buf t;
+	int rc;
+
+	buf_init(&t, n);
+	if ((rc = llm_json_decode(p, n, &t)) == 0)
+		rc = buf_append(out, t.data, t.len);
+	buf_release(&t);
+	return rc;
+}
+
+/* Every escape is at least as long as what it decodes to, so the room
+ * for the encoded bytes is reserved once and written without checks. */
 int llm_json_decode(const char *p, size_t n, struct buf *out)
 {
 	size_t i = 1, run, adv;
-	int rc = 0;
-	char c;
+	const char *bs;
+	char *o;
+	int rc;
 
+	if ((rc = buf_reserve(out, n - 1)) == -E2BIG)
+		return llm_json_decode_tight(p, n, out);
+	if (rc < 0)
+		return rc;
 	n--; /* the closing quote */
+	o = out->data + out->len;
 	while (i < n) {
-		const char *bs = memchr(p + i, '\\', n - i);
-
-		run = i;
-		i = bs != NULL ? (size_t)(bs - p) : n;
-		if ((rc = buf_append(out, p + run, i - run)) < 0)
-			goto out;
-		if (i >= n)
+		bs = memchr(p + i, '\\', n - i);
+		run = bs != NULL ? (size_t)(bs - p) : n;
+		memcpy(o, p + i, run - i);
+		o += run - i;
+		if ((i = run) >= n)
 			break;
-		c = p[i + 1];
-		adv = 2;
-		switch (c) {
-		case 'b': rc = buf_putc(out, '\b'); break;
-		case 'f': rc = buf_putc(out, '\f'); break;
-		case 'n': rc = buf_putc(out, '\n'); break;
-		case 'r': rc = buf_putc(out, '\r'); break;
-		case 't': rc = buf_putc(out, '\t'); break;
-		case 'u': rc = llm_json_decode_u(p, n, i, out, &adv); break;
-		default: rc = buf_putc(out, c); break;
-		}
-		if (rc < 0)
-			goto out;
+		o += llm_json_decode_esc(p, n, i, o, &adv);
 		i += adv;
 	}
-out:
-	return rc;
+	*o = '\0';
+	out->len = (size_t)(o - out->data);
+	return 0;
 }
 
 /* Append the escape of one ASCII byte that JSON requires escaped. */

@@ -86,21 +86,20 @@ static int llm_walk_splice(struct llm_walker *w, size_t s, size_t e)
 	return 0;
 }
 
-/* A string holding JSON: walk its strings as tool input; a string that
- * is not JSON is scanned as a whole. */
-static int llm_walk_embed(struct llm_walker *w, const char *path)
+/* A string holding JSON (str[0..n), decoded): walk its strings as tool
+ * input; a string that is not JSON is scanned as a whole. */
+static int llm_walk_embed(struct llm_walker *w, const char *path,
+			  const char *str, size_t n)
 {
 	struct llm_walk_res r;
 	struct buf o;
 	int rc;
 
 	buf_init(&o, LLM_BODY_MAX);
-	rc = llm_walk(w->dec.data ? w->dec.data : "", w->dec.len, LLM_K_ALL, path, w->fn, w->arg,
-		      &o, &r);
+	rc = llm_walk(str, n, LLM_K_ALL, path, w->fn, w->arg, &o, &r);
 	if (rc == -EINVAL || rc == -E2BIG) {
 		buf_release(&o);
-		return w->fn(w->arg, LLM_ACT_TOOL, path, w->dec.data,
-			     w->dec.len, &w->rep);
+		return w->fn(w->arg, LLM_ACT_TOOL, path, str, n, &w->rep);
 	}
 	if (rc == 0 && r.changed) {
 		buf_release(&w->rep);
@@ -111,27 +110,34 @@ static int llm_walk_embed(struct llm_walker *w, const char *path)
 	return rc;
 }
 
+/* A scannable string: one without escapes is handed over in place, any
+ * other decoded into w->dec first. */
 static int llm_walk_string(struct llm_walker *w, enum llm_kind k)
 {
 	char path[LLM_JSON_PATH_MAX];
-	size_t s = w->j.pos, e;
+	size_t s = w->j.pos, e, n;
 	enum llm_act act = llm_policy_str(k);
+	const char *str;
 	int rc;
 
 	if ((rc = llm_json_skip_string(&w->j)) < 0)
 		return rc;
 	e = w->j.pos;
-	buf_reset(&w->dec);
 	buf_reset(&w->rep);
-	if ((rc = buf_append(&w->dec, "", 0)) < 0 ||
-	    (rc = llm_json_decode(w->j.p + s, e - s, &w->dec)) < 0)
-		return rc;
+	str = w->j.p + s + 1;
+	n = e - s - 2;
+	if (w->j.esc) {
+		buf_reset(&w->dec);
+		if ((rc = llm_json_decode(w->j.p + s, e - s, &w->dec)) < 0)
+			return rc;
+		str = w->dec.data;
+		n = w->dec.len;
+	}
 	llm_walk_path(w, path);
 	if (act == LLM_ACT_EMBED)
-		rc = llm_walk_embed(w, path);
+		rc = llm_walk_embed(w, path, str, n);
 	else
-		rc = w->fn(w->arg, act, path, w->dec.data, w->dec.len,
-			   &w->rep);
+		rc = w->fn(w->arg, act, path, str, n, &w->rep);
 	if (rc == 1)
 		rc = llm_walk_splice(w, s, e);
 	return rc;
@@ -291,7 +297,9 @@ int llm_walk(const char *p, size_t n, enum llm_kind k, const char *prefix,
 	buf_init(&w->dec, LLM_BODY_MAX);
 	buf_init(&w->rep, LLM_BODY_MAX);
 	buf_init(&w->key, LLM_KEY_MAX);
-	if ((rc = llm_walk_value(w, k)) < 0 || (rc = llm_json_end(&w->j)) < 0)
+	/* the output is about the input's size: one allocation up front */
+	if ((rc = buf_reserve(out, n)) < 0 ||
+	    (rc = llm_walk_value(w, k)) < 0 || (rc = llm_json_end(&w->j)) < 0)
 		goto out;
 	rc = buf_append(out, p + w->copied, n - w->copied);
 	r->changed = w->changed;

@@ -130,26 +130,19 @@ static int llmp_scan_hook(void *arg, const char *jpath, const char *s,
 {
 	struct llmp_scan *sc = arg;
 	struct llmproxy *p = sc->p;
-	struct dlp_stats st = {0};
-	size_t before = out->len;
+	bool changed = false;
 	int r;
 
 	sc->jpath = jpath;
 	pthread_mutex_lock(&p->eng->lock);
 	while (!p->eng->ready)
 		pthread_cond_wait(&p->eng->cv, &p->eng->lock);
-	r = p->eng->engine == NULL ? -EIO : dlp_apply(p->eng->engine, p->ds,
-		s, n, out, llmp_applied, sc, &st);
+	r = p->eng->engine == NULL ? -EIO : dlp_apply_lazy(p->eng->engine,
+		p->ds, s, n, out, llmp_applied, sc, NULL, &changed);
 	pthread_mutex_unlock(&p->eng->lock);
 	if (r < 0)
 		return r;
-	if (st.findings == 0) {
-		out->len = before; /* unchanged: the library copies the original */
-		if (out->data)
-			out->data[before] = '\0';
-		return 0;
-	}
-	return 1;
+	return changed ? 1 : 0;
 }
 
 int llmp_body_rewrite(struct llmproxy *p, enum llm_dialect d, const char *b,

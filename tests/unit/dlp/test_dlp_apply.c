@@ -348,6 +348,50 @@ static void test_generated(void **state)
 	dlp_session_free(t);
 }
 
+/* dlp_apply_lazy appends exactly what dlp_apply does when something was
+ * found and nothing otherwise, after what out already held. */
+static void test_lazy(void **state)
+{
+	struct dlp_engine *e = *state;
+	struct dlp_session *t = t_session(DLP_ACT_TOKENIZE);
+	const size_t np = sizeof(t_parts) / sizeof(t_parts[0]);
+	unsigned x = 11, unchanged = 0;
+	char in[512];
+	struct buf a, l;
+	bool changed;
+
+	buf_init(&a, T_OUT_MAX);
+	buf_init(&l, T_OUT_MAX);
+	for (int round = 0; round < 1000; round++) {
+		size_t n = 0;
+
+		for (int k = 0; k < 1 + round % 6; k++) {
+			x = x * 1103515245u + 12345u;
+			n += (size_t)snprintf(in + n, sizeof(in) - n, "%s",
+					      t_parts[(x >> 16) % np]);
+		}
+		buf_reset(&a);
+		buf_reset(&l);
+		assert_int_equal(buf_puts(&l, "held:"), 0);
+		assert_int_equal(dlp_apply(e, t, in, n, &a, NULL, NULL, NULL), 0);
+		assert_int_equal(dlp_apply_lazy(e, t, in, n, &l, NULL, NULL,
+						NULL, &changed), 0);
+		if (!changed) {
+			unchanged++;
+			assert_int_equal(l.len, 5);
+			assert_int_equal(a.len, n);
+			assert_memory_equal(a.data, in, n);
+			continue;
+		}
+		assert_int_equal(l.len, 5 + a.len);
+		assert_memory_equal(l.data + 5, a.data, a.len);
+	}
+	assert_true(unchanged > 50 && unchanged < 950); /* both kinds seen */
+	buf_release(&a);
+	buf_release(&l);
+	dlp_session_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_long_value),
 		cmocka_unit_test(test_callback_stats),
 		cmocka_unit_test(test_generated),
+		cmocka_unit_test(test_lazy),
 	};
 
 	return cmocka_run_group_tests(tests, t_setup, t_teardown);

@@ -185,6 +185,13 @@ static void test_shapes(void **state)
 		 "{\"messages\":[{\"MARKER\":1,\"c\\u006fntent\":\"MARKER\"}]}",
 		 "{\"messages\":[{\"MARKER\":1,\"c\\u006fntent\":\"[GONE]\"}]}",
 		 "messages[0].c\\u006fntent\n");
+	/* A "type" escaped past its table's length still names the block. */
+	t_expect(LLM_ANTHROPIC_MESSAGES,
+		 "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":"
+		 "\"\\u0074\\u006f\\u006f\\u006c\\u005f\\u0072\\u0065\\u0073\\u0075\\u006c\\u0074\",\"content\":\"MARKER\"}]}]}",
+		 "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":"
+		 "\"\\u0074\\u006f\\u006f\\u006c\\u005f\\u0072\\u0065\\u0073\\u0075\\u006c\\u0074\",\"content\":\"[GONE]\"}]}]}",
+		 "messages[0].content[0].content\n");
 }
 
 /* A changed string is re-encoded with only the escapes JSON needs; a
