@@ -372,12 +372,40 @@ static int llm_json_decode_tight(const char *p, size_t n, struct buf *out)
 	return rc;
 }
 
+/* Copy p[i..) to o up to the next backslash or n; returns the index
+ * reached. Copies sixteen bytes at a time, which may write past the run
+ * but never past o + (n - i) (the caller reserved that much). */
+static size_t llm_json_run(const char *p, size_t n, size_t i, char **o)
+{
+	char *w = *o;
+#ifdef __SSE2__
+	const __m128i bs = _mm_set1_epi8('\\');
+	unsigned bits;
+
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+
+		_mm_storeu_si128((__m128i *)(void *)w, v);
+		bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bs));
+		if (bits != 0) {
+			*o = w + __builtin_ctz(bits);
+			return i + (size_t)__builtin_ctz(bits);
+		}
+		w += 16;
+		i += 16;
+	}
+#endif
+	while (i < n && p[i] != '\\')
+		*w++ = p[i++];
+	*o = w;
+	return i;
+}
+
 /* Every escape is at least as long as what it decodes to, so the room
  * for the encoded bytes is reserved once and written without checks. */
 int llm_json_decode(const char *p, size_t n, struct buf *out)
 {
-	size_t i = 1, run, adv;
-	const char *bs;
+	size_t i = 1, adv;
 	char *o;
 	int rc;
 
@@ -387,13 +415,7 @@ int llm_json_decode(const char *p, size_t n, struct buf *out)
 		return rc;
 	n--; /* the closing quote */
 	o = out->data + out->len;
-	while (i < n) {
-		bs = memchr(p + i, '\\', n - i);
-		run = bs != NULL ? (size_t)(bs - p) : n;
-		memcpy(o, p + i, run - i);
-		o += run - i;
-		if ((i = run) >= n)
-			break;
+	while ((i = llm_json_run(p, n, i, &o)) < n) {
 		o += llm_json_decode_esc(p, n, i, o, &adv);
 		i += adv;
 	}
