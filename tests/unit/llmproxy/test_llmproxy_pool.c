@@ -21,10 +21,12 @@
 
 #include "llmproxy/llmproxy_int.h"
 
-#define UP_CONNS_MAX 32      /* upstream connections of one test */
+#define UP_CONNS_MAX 128     /* upstream connections of one test */
 #define UP_SCRIPT_MAX 16     /* scripted answers of one test */
 #define UP_BUF 65536         /* one request or answer in the tests */
 #define T_TIMEOUT_S 5        /* any socket of the tests */
+#define T_CLIENTS 4          /* concurrent clients */
+#define T_ROUNDS 20          /* requests of each */
 
 /* What the upstream does with the n-th request that reaches it. */
 enum up_act {
@@ -191,7 +193,8 @@ static void up_start(struct up *u, const enum up_act *script, size_t n)
 
 	memset(u, 0, sizeof(*u));
 	pthread_mutex_init(&u->mu, NULL);
-	memcpy(u->script, script, n * sizeof(*script));
+	if (n > 0)
+		memcpy(u->script, script, n * sizeof(*script));
 	u->nscript = n;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	u->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -361,21 +364,33 @@ static void test_reuse(void **st)
 	t_stop(&e);
 }
 
-/* (b) the upstream closed the idle connection: dialled anew, once. */
-static void test_idle_closed(void **st)
+/* Two requests after a gap of gap_ms, each on a new upstream connection
+ * (pool_idle_ms: 0 for the default). */
+static void t_two_dials(const enum up_act *s, int64_t pool_idle_ms,
+			int gap_ms)
 {
-	static const enum up_act s[] = {ACT_IDLE_CLOSE, ACT_OK};
 	struct t_env e;
 	int fd;
 
 	t_start(&e, s, 2);
+	if (pool_idle_ms > 0)
+		e.p->pool_idle_ms = pool_idle_ms;
 	fd = t_connect(&e);
 	assert_int_equal(t_ask(fd, 100), 200);
+	poll(NULL, 0, gap_ms);
 	assert_int_equal(t_ask(fd, 100), 200);
 	assert_int_equal(up_get(&e.up, &e.up.accepts), 2);
 	assert_int_equal(up_get(&e.up, &e.up.answered), 2);
 	close(fd);
 	t_stop(&e);
+}
+
+/* (b) the upstream closed the idle connection: dialled anew, once. */
+static void test_idle_closed(void **st)
+{
+	static const enum up_act s[] = {ACT_IDLE_CLOSE, ACT_OK};
+
+	t_two_dials(s, 0, 0);
 }
 
 /* (b) a pooled connection reset on use, before any answer: one retry on
@@ -454,17 +469,62 @@ static void test_die_mid_answer(void **st)
 static void test_idle_expiry(void **st)
 {
 	static const enum up_act s[] = {ACT_OK, ACT_OK};
-	struct t_env e;
-	int fd;
 
-	t_start(&e, s, 2);
-	e.p->pool_idle_ms = 1;
-	fd = t_connect(&e);
-	assert_int_equal(t_ask(fd, 100), 200);
-	poll(NULL, 0, 20);
-	assert_int_equal(t_ask(fd, 100), 200);
-	assert_int_equal(up_get(&e.up, &e.up.accepts), 2);
-	close(fd);
+	t_two_dials(s, 1, 20);
+}
+
+struct t_client {
+	struct t_env *e;
+	int ok;
+};
+
+/* T_ROUNDS requests on one connection (no cmocka asserts off the main
+ * thread): how many were answered 200. */
+static void *t_client_main(void *arg)
+{
+	static const char req[] = "GET /v1/x HTTP/1.1\r\nHost: x\r\n"
+				  "x-api-key: k\r\n\r\n";
+	struct t_client *tc = arg;
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(tc->e->port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto out;
+	t_timeouts(fd);
+	for (int i = 0; i < T_ROUNDS; i++) {
+		if (t_write(fd, req, sizeof(req) - 1) < 0 || t_answer(fd) != 200)
+			break;
+		tc->ok++;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* Concurrent clients: a connection serves one request at a time, so every
+ * request arrives once and is answered once, and connections are shared. */
+static void test_concurrent(void **st)
+{
+	struct t_client tc[T_CLIENTS];
+	pthread_t th[T_CLIENTS];
+	struct t_env e;
+
+	t_start(&e, NULL, 0);
+	for (int i = 0; i < T_CLIENTS; i++) {
+		tc[i] = (struct t_client){&e, 0};
+		assert_int_equal(pthread_create(&th[i], NULL, t_client_main,
+						&tc[i]), 0);
+	}
+	for (int i = 0; i < T_CLIENTS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(tc[i].ok, T_ROUNDS);
+	}
+	assert_int_equal(up_get(&e.up, &e.up.arrived), T_CLIENTS * T_ROUNDS);
+	assert_int_equal(up_get(&e.up, &e.up.answered), T_CLIENTS * T_ROUNDS);
+	assert_true(up_get(&e.up, &e.up.accepts) < T_CLIENTS * T_ROUNDS / 2);
 	t_stop(&e);
 }
 
@@ -477,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_not_pooled),
 		cmocka_unit_test(test_die_mid_answer),
 		cmocka_unit_test(test_idle_expiry),
+		cmocka_unit_test(test_concurrent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
