@@ -107,6 +107,8 @@ int llmp_up_write(struct llmp_conn *c, const void *p, size_t n);
 ssize_t llmp_up_read(struct llmp_conn *c, void *p, size_t n);
 /* A failure (or 0: end) that a connection closed while idle shows. */
 bool llmp_up_stale(ssize_t r);
+/* Are bytes from upstream (the start of an answer) waiting unread? */
+bool llmp_up_answered(struct llmp_conn *c);
 
 /* The idle upstream connections (llmproxy_pool.c). */
 int llmp_pool_take(struct llmproxy *p, const struct llmp_upstream *u,

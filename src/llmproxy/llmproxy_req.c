@@ -280,9 +280,9 @@ static int llmp_forward(struct llmp_conn *c, struct llmp_job *j, bool fresh)
 		return r;
 	}
 	r = llmp_send(c, j, &h, fresh);
-	/* A pooled connection the upstream closed while it was idle: the
-	 * request did not arrive, so it goes once more on a new one. */
-	if (r < 0 && c->ureused && llmp_up_stale(r)) {
+	/* A pooled connection the upstream closed while it was idle, with no
+	 * answer started: the request goes once more on a new one. */
+	if (r < 0 && c->ureused && llmp_up_stale(r) && !llmp_up_answered(c)) {
 		llmp_up_close(c);
 		j->ev.status = 0;
 		j->ev.error = NULL;

@@ -323,6 +323,14 @@ bool llmp_up_stale(ssize_t r)
 	return r == 0 || r == -EPIPE || r == -ECONNRESET;
 }
 
+bool llmp_up_answered(struct llmp_conn *c)
+{
+	char b;
+
+	return c->ufd >= 0 &&
+	       recv(c->ufd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
 /* A failed TLS read or write as 0 (a clean end) or -errno: the socket's
  * error when there was one, so that a reset shows as such. */
 static int llmp_ssl_fail(SSL *s)

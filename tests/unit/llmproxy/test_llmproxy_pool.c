@@ -39,6 +39,7 @@ enum up_act {
 	ACT_EXTRA,       /* bytes after the answer */
 	ACT_PART_HEAD,   /* half a head, then closed */
 	ACT_PART_BODY,   /* the head and part of the body, then closed */
+	ACT_EARLY,       /* 413 before the body is read, then closed */
 };
 
 struct up {
@@ -131,6 +132,8 @@ static bool up_answer(struct up *u, int fd, enum up_act a)
 		[ACT_EXTRA] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokXX",
 		[ACT_PART_HEAD] = "HTTP/1.1 200 OK\r\nConte",
 		[ACT_PART_BODY] = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc",
+		[ACT_EARLY] = "HTTP/1.1 413 Too Large\r\nContent-Length: 0\r\n"
+			      "Connection: close\r\n\r\n",
 	};
 
 	/* counted first: the client may see the answer before we go on */
@@ -150,6 +153,10 @@ static void *up_conn_main(void *arg)
 
 	while (b && (n = read(uc->fd, b, UP_BUF - 1)) > 0) {
 		enum up_act a = up_arrival(uc->u);
+		if (a == ACT_EARLY) {
+			up_answer(uc->u, uc->fd, a);
+			break;
+		}
 		if (a == ACT_RESET) {
 			struct linger l = {1, 0}; /* close with a reset */
 			setsockopt(uc->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
@@ -364,6 +371,24 @@ static void test_reuse(void **st)
 	t_stop(&e);
 }
 
+/* An answer that starts while the request is still being sent, on a
+ * pooled connection, is never followed by a retry. */
+static void test_early_answer(void **st)
+{
+	static const enum up_act s[] = {ACT_OK, ACT_EARLY, ACT_OK};
+	struct t_env e;
+	int fd, status;
+
+	t_start(&e, s, 3);
+	fd = t_connect(&e);
+	assert_int_equal(t_ask(fd, 100), 200);
+	status = t_ask(fd, 8u << 20);
+	assert_true(status == 413 || status == 502);
+	assert_int_equal(up_get(&e.up, &e.up.arrived), 2);
+	close(fd);
+	t_stop(&e);
+}
+
 /* Two requests after a gap of gap_ms, each on a new upstream connection
  * (pool_idle_ms: 0 for the default). */
 static void t_two_dials(const enum up_act *s, int64_t pool_idle_ms,
@@ -536,6 +561,7 @@ int main(void)
 		cmocka_unit_test(test_stale_retry),
 		cmocka_unit_test(test_not_pooled),
 		cmocka_unit_test(test_die_mid_answer),
+		cmocka_unit_test(test_early_answer),
 		cmocka_unit_test(test_idle_expiry),
 		cmocka_unit_test(test_concurrent),
 	};
