@@ -38,6 +38,7 @@ static void llmp_destroy(struct llmproxy *p)
 		close(p->lfd);
 	if (p->wakefd >= 0)
 		close(p->wakefd);
+	llmp_pool_clear(p);
 	dlp_session_free(p->ds);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
@@ -94,6 +95,7 @@ int llmproxy_new(const struct llmproxy_opts *o, const struct llmproxy_ops *ops,
 	p->idle_ms = o->idle_ms > 0 ? o->idle_ms : LLMPROXY_IDLE_MS;
 	p->upstream_ms = o->upstream_ms > 0 ? o->upstream_ms : LLMPROXY_UPSTREAM_MS;
 	p->connect_ms = o->connect_ms > 0 ? o->connect_ms : LLMPROXY_CONNECT_MS;
+	p->pool_idle_ms = LLMPROXY_POOL_IDLE_MS;
 	if ((r = llmp_up_parse(o->anthropic_url, &p->up[LLMP_ANTHROPIC])) < 0 ||
 	    (r = llmp_up_parse(o->openai_url, &p->up[LLMP_OPENAI])) < 0 ||
 	    (r = o->tls ? 0 : -EINVAL) < 0 ||
@@ -321,6 +323,7 @@ void llmproxy_free(struct llmproxy *p, bool wait)
 	while (wait && p->refs > 1)
 		pthread_cond_wait(&p->cv, &p->mu);
 	pthread_mutex_unlock(&p->mu);
+	llmp_pool_clear(p);
 	llmp_unref(p);
 }
 

@@ -8,6 +8,8 @@
  * Concurrency: an accept thread and one thread per connection, blocking
  * sockets with timeouts; at most LLMPROXY_CONNS_MAX connections. Events
  * reach the owner through ops->event, called with ops->lock held.
+ * Upstream connections are kept alive: an answer read to its end leaves
+ * its connection in a small pool (LLMPROXY_POOL_*) for the next request.
  */
 #ifndef AGENTSH_LLMPROXY_LLMPROXY_H
 #define AGENTSH_LLMPROXY_LLMPROXY_H
@@ -26,6 +28,9 @@
 #define LLMPROXY_UPSTREAM_MS 600000    /* upstream silent (slow models) */
 #define LLMPROXY_CONNECT_MS 10000      /* upstream dial + TLS handshake */
 #define LLMPROXY_TAG_MAX 80            /* the owner's name for a proxy */
+#define LLMPROXY_POOL_MAX 16           /* idle upstream connections kept */
+#define LLMPROXY_POOL_PER_UPSTREAM 8   /* of those, to one upstream */
+#define LLMPROXY_POOL_IDLE_MS 30000    /* an idle upstream connection's life */
 
 struct dlp_engine;
 struct llmproxy;

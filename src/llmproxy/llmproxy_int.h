@@ -29,6 +29,14 @@ struct llmp_upstream {
 	char prefix[LLMP_PREFIX_MAX]; /* "" or "/x/y" without a trailing / */
 };
 
+/* An idle upstream connection in a proxy's pool. */
+struct llmp_idle {
+	const struct llmp_upstream *u; /* where it goes: the pool's key */
+	int fd;
+	SSL *ssl;                      /* NULL: plain */
+	int64_t since_ms;              /* pooled at */
+};
+
 struct llmproxy {
 	struct llmproxy_ops ops;
 	void *arg;
@@ -41,13 +49,16 @@ struct llmproxy {
 	int64_t idle_ms, upstream_ms, connect_ms;
 	int lfd, wakefd;
 	pthread_t acc;
-	pthread_mutex_t mu;        /* refs, conns, st */
+	pthread_mutex_t mu;        /* refs, conns, st, pool */
 	pthread_cond_t cv;
 	int refs;                  /* owner + accept thread + connections */
 	int nconns;
 	struct llmp_conn *conns;
 	atomic_bool stop;
 	struct llmproxy_stats st;
+	struct llmp_idle pool[LLMPROXY_POOL_MAX]; /* oldest first */
+	size_t npool;
+	int64_t pool_idle_ms;
 };
 
 /* One HTTP message head and body as parsed by llhttp. */
@@ -60,6 +71,7 @@ struct llmp_msg {
 	int hstate;                 /* 0 none, 1 in a name, 2 in a value */
 	int err, status;            /* err: why it failed; status: to answer */
 	bool headers_done, complete;
+	bool keep_alive;            /* at completion: the connection may stay */
 	/* Responses: called at the end of the head (0, 1: no body, -1) and
 	 * with each piece of the body instead of buffering it. */
 	int (*head_cb)(void *ctx);
@@ -71,6 +83,9 @@ struct llmp_conn {
 	struct llmproxy *p;
 	int cfd, ufd;
 	SSL *ussl;
+	const struct llmp_upstream *uup; /* where ufd goes */
+	bool ureused;               /* ufd came from the pool */
+	bool ukeep;                 /* ufd's last answer ended cleanly */
 	struct llmp_conn *next, *prev;
 	char in[LLMP_READ];
 	size_t in_off, in_len;
@@ -82,10 +97,24 @@ struct llmp_conn {
 
 /* Upstream I/O (plain or TLS) on a connection. */
 int llmp_up_parse(const char *url, struct llmp_upstream *u);
-int llmp_up_open(struct llmp_conn *c, const struct llmp_upstream *u);
+/* A pooled connection to u (unless fresh), else a new one. */
+int llmp_up_open(struct llmp_conn *c, const struct llmp_upstream *u,
+		 bool fresh);
 void llmp_up_close(struct llmp_conn *c);
+/* Back to the pool when c->ukeep, else closed. */
+void llmp_up_release(struct llmp_conn *c);
 int llmp_up_write(struct llmp_conn *c, const void *p, size_t n);
 ssize_t llmp_up_read(struct llmp_conn *c, void *p, size_t n);
+/* A failure (or 0: end) that a connection closed while idle shows. */
+bool llmp_up_stale(ssize_t r);
+/* Are bytes from upstream (the start of an answer) waiting unread? */
+bool llmp_up_answered(struct llmp_conn *c);
+
+/* The idle upstream connections (llmproxy_pool.c). */
+int llmp_pool_take(struct llmproxy *p, const struct llmp_upstream *u,
+		   int *fd, SSL **ssl);
+void llmp_pool_put(struct llmp_conn *c);
+void llmp_pool_clear(struct llmproxy *p);
 
 /* Blocking writes to the client; 0 or -errno. */
 int llmp_write_all(int fd, const void *p, size_t n);

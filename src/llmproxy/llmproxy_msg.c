@@ -112,6 +112,8 @@ static int llmp_on_complete(llhttp_t *h)
 	struct llmp_msg *m = h->data;
 
 	m->complete = true;
+	/* Read here: llhttp clears its flags once the message is done. */
+	m->keep_alive = llhttp_should_keep_alive(h) != 0;
 	return HPE_PAUSED;
 }
 
@@ -142,7 +144,7 @@ void llmp_msg_reset(struct llmp_msg *m)
 	m->reason[0] = '\0';
 	m->line_start = m->nheaders = 0;
 	m->hstate = m->err = m->status = 0;
-	m->headers_done = m->complete = false;
+	m->headers_done = m->complete = m->keep_alive = false;
 	llhttp_resume(&m->parser);
 }
 

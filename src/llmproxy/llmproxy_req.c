@@ -242,13 +242,15 @@ static int llmp_up_head(struct llmp_conn *c, struct llmp_job *j,
 	if (j->fwd_len > 0 || c->req.parser.flags & F_CONTENT_LENGTH ||
 	    c->req.parser.flags & F_CHUNKED)
 		buf_printf(h, "Content-Length: %zu\r\n", j->fwd_len);
-	return buf_puts(h, "Accept-Encoding: identity\r\nConnection: close\r\n\r\n");
+	/* HTTP/1.1 without Connection: close keeps the connection for reuse. */
+	return buf_puts(h, "Accept-Encoding: identity\r\n\r\n");
 }
 
-static int llmp_forward(struct llmp_conn *c, struct llmp_job *j)
+/* Open a connection (pooled unless fresh) and send head h and the body. */
+static int llmp_send(struct llmp_conn *c, struct llmp_job *j,
+		     const struct buf *h, bool fresh)
 {
-	struct buf h;
-	int r = llmp_up_open(c, &c->p->up[j->prov]);
+	int r = llmp_up_open(c, &c->p->up[j->prov], fresh);
 
 	if (r < 0) {
 		j->ev.status = 502;
@@ -256,16 +258,37 @@ static int llmp_forward(struct llmp_conn *c, struct llmp_job *j)
 			"verification failed" : "upstream unreachable";
 		return r;
 	}
-	r = llmp_up_head(c, j, &h);
-	if (r == 0)
-		r = llmp_up_write(c, h.data, h.len);
+	r = llmp_up_write(c, h->data, h->len);
 	if (r == 0 && j->fwd_len)
 		r = llmp_up_write(c, j->fwd, j->fwd_len);
-	buf_release(&h);
 	if (r < 0) {
 		j->ev.status = 502;
 		j->ev.error = "upstream closed while sending the request";
 	}
+	return r;
+}
+
+static int llmp_forward(struct llmp_conn *c, struct llmp_job *j, bool fresh)
+{
+	struct buf h;
+	int r = llmp_up_head(c, j, &h);
+
+	if (r < 0) {
+		j->ev.status = 502;
+		j->ev.error = "upstream request could not be built";
+		buf_release(&h);
+		return r;
+	}
+	r = llmp_send(c, j, &h, fresh);
+	/* A pooled connection the upstream closed while it was idle, with no
+	 * answer started: the request goes once more on a new one. */
+	if (r < 0 && c->ureused && llmp_up_stale(r) && !llmp_up_answered(c)) {
+		llmp_up_close(c);
+		j->ev.status = 0;
+		j->ev.error = NULL;
+		r = llmp_send(c, j, &h, true);
+	}
+	buf_release(&h);
 	return r;
 }
 
@@ -290,6 +313,26 @@ static void llmp_job_init(struct llmp_conn *c, struct llmp_job *j)
 	j->ev.body_bytes = c->req.body.len;
 }
 
+/* Relay the answer; a pooled connection that turns out closed before its
+ * first byte gets the request once more on a new one (never twice). */
+static int llmp_relay(struct llmp_conn *c, struct llmp_job *j,
+		      struct llmproxy_event *re)
+{
+	int st = llmp_relay_response(c, j->d, j->head_only, &re->usage,
+				     &re->usage_known);
+
+	if (st != -ESTALE)
+		return st;
+	llmp_up_close(c);
+	st = llmp_forward(c, j, true);
+	if (st < 0) {
+		llmp_answer_error(c, j->ev.status, j->ev.error);
+		return st;
+	}
+	return llmp_relay_response(c, j->d, j->head_only, &re->usage,
+				   &re->usage_known);
+}
+
 /* Forward and relay; the llm_response event. 0 to keep the connection. */
 static int llmp_exchange(struct llmp_conn *c, struct llmp_job *j)
 {
@@ -301,9 +344,8 @@ static int llmp_exchange(struct llmp_conn *c, struct llmp_job *j)
 	re.method = j->method;
 	re.path = j->path;
 	re.metered = j->d != LLM_UNKNOWN && j->d != LLM_ANTHROPIC_COUNT_TOKENS;
-	st = llmp_relay_response(c, j->d, j->head_only, &re.usage,
-				 &re.usage_known);
-	llmp_up_close(c);
+	st = llmp_relay(c, j, &re);
+	llmp_up_release(c);
 	re.status = st < 0 ? 502 : st;
 	re.error = st < 0 ? "upstream answer cut or malformed" : NULL;
 	re.duration_ms = llmp_now_ms() - c->t0_ms;
@@ -336,7 +378,7 @@ int llmp_serve_one(struct llmp_conn *c)
 	llmp_job_init(c, &j);
 	r = llmp_prepare(c, &j);
 	if (r == 0)
-		r = llmp_forward(c, &j);
+		r = llmp_forward(c, &j, false);
 	j.ev.changed = j.changed;
 	j.ev.refused = r < 0;
 	j.ev.red = j.sc.red;
@@ -344,11 +386,12 @@ int llmp_serve_one(struct llmp_conn *c)
 	j.ev.nred_more = j.sc.more;
 	j.ev.forwarded_bytes = r < 0 ? 0 : j.fwd_len;
 	llmp_emit(c->p, &j.ev);
-	llmp_conn_trim(c);
 	if (r < 0) {
 		llmp_up_close(c);
 		llmp_answer_error(c, j.ev.status, j.ev.error);
-		return r;
+	} else {
+		r = llmp_exchange(c, &j); /* a retry re-sends j.fwd: trim after */
 	}
-	return llmp_exchange(c, &j);
+	llmp_conn_trim(c);
+	return r;
 }

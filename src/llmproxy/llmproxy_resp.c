@@ -23,6 +23,8 @@ struct llmp_resp {
 	struct llm_stream *st;
 	struct buf out;
 	bool head_only, chunked, sent_head;
+	bool extra;                 /* bytes after the answer's end */
+	size_t got;                 /* bytes read from upstream */
 	int err;
 };
 
@@ -133,7 +135,8 @@ static int llmp_resp_body(void *ctx, const char *p, size_t n)
 	return llmp_send(rs, rs->out.data, rs->out.len) < 0 ? -1 : 0;
 }
 
-/* Read from upstream until the answer is whole; 0 or <0. */
+/* Read from upstream until the answer is whole; 0 or <0, -ESTALE when a
+ * pooled connection ended or was reset before the first byte. */
 static int llmp_resp_pump(struct llmp_resp *rs)
 {
 	char buf[LLMP_READ];
@@ -141,6 +144,8 @@ static int llmp_resp_pump(struct llmp_resp *rs)
 
 	while (!rs->m.complete) {
 		ssize_t n = llmp_up_read(rs->c, buf, sizeof(buf));
+		if (n <= 0 && rs->got == 0 && rs->c->ureused && llmp_up_stale(n))
+			return -ESTALE;
 		if (n < 0)
 			return (int)n;
 		if (n == 0) {
@@ -149,13 +154,28 @@ static int llmp_resp_pump(struct llmp_resp *rs)
 				return -EPIPE;
 			return rs->m.complete ? 0 : -EPIPE;
 		}
+		rs->got += (size_t)n;
 		e = llhttp_execute(&rs->m.parser, buf, (size_t)n);
 		if (rs->err)
 			return rs->err;
 		if (e != HPE_OK && e != HPE_PAUSED)
 			return -EPROTO;
+		rs->extra = rs->m.complete &&
+			    llhttp_get_error_pos(&rs->m.parser) != buf + n;
 	}
 	return 0;
+}
+
+/* May the connection carry the next request? Only after a final HTTP/1.1
+ * answer that kept it open and was read exactly to its end. */
+static bool llmp_resp_reusable(const struct llmp_resp *rs)
+{
+	const llhttp_t *h = &rs->m.parser;
+	SSL *ssl = rs->c->ussl;
+
+	return rs->m.complete && rs->m.keep_alive && !rs->extra &&
+	       h->status_code >= 200 && h->http_major == 1 &&
+	       h->http_minor >= 1 && (ssl == NULL || !SSL_has_pending(ssl));
 }
 
 /* The end of a transformed or chunked answer. */
@@ -189,6 +209,7 @@ int llmp_relay_response(struct llmp_conn *c, enum llm_dialect d,
 		r = llmp_resp_end(&rs);
 	else if (r == 0)
 		r = -EPIPE;
+	c->ukeep = r == 0 && llmp_resp_reusable(&rs);
 	if (rs.st) {
 		llm_stream_usage(rs.st, u);
 		*usage_known = r == 0 && u->known;
@@ -196,7 +217,8 @@ int llmp_relay_response(struct llmp_conn *c, enum llm_dialect d,
 	llm_stream_free(rs.st);
 	buf_release(&rs.out);
 	llmp_msg_release(&rs.m);
-	if (r < 0 && !rs.sent_head)
+	/* A stale pooled connection is retried by the caller: no answer yet. */
+	if (r < 0 && r != -ESTALE && !rs.sent_head)
 		llmp_answer_error(c, 502, "upstream answer cut or malformed");
 	return r < 0 ? r : rs.m.parser.status_code;
 }

@@ -259,7 +259,8 @@ static void llmp_timeouts(int fd, int64_t ms)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-int llmp_up_open(struct llmp_conn *c, const struct llmp_upstream *u)
+/* A new connection to u, with TLS when u asks for it. */
+static int llmp_up_dial(struct llmp_conn *c, const struct llmp_upstream *u)
 {
 	int fd = llmp_dial(u, c->p->connect_ms), r = 0;
 
@@ -277,8 +278,27 @@ int llmp_up_open(struct llmp_conn *c, const struct llmp_upstream *u)
 	return r;
 }
 
+int llmp_up_open(struct llmp_conn *c, const struct llmp_upstream *u,
+		 bool fresh)
+{
+	int fd;
+	SSL *ssl = NULL;
+
+	c->uup = u;
+	c->ukeep = false;
+	c->ureused = !fresh && llmp_pool_take(c->p, u, &fd, &ssl) == 0;
+	if (!c->ureused)
+		return llmp_up_dial(c, u);
+	pthread_mutex_lock(&c->p->mu);
+	c->ufd = fd;
+	pthread_mutex_unlock(&c->p->mu);
+	c->ussl = ssl;
+	return 0;
+}
+
 void llmp_up_close(struct llmp_conn *c)
 {
+	c->ukeep = c->ureused = false;
 	if (c->ussl) {
 		SSL_free(c->ussl);
 		c->ussl = NULL;
@@ -291,6 +311,40 @@ void llmp_up_close(struct llmp_conn *c)
 	}
 }
 
+void llmp_up_release(struct llmp_conn *c)
+{
+	if (c->ukeep && c->ufd >= 0)
+		llmp_pool_put(c);
+	llmp_up_close(c);
+}
+
+bool llmp_up_stale(ssize_t r)
+{
+	return r == 0 || r == -EPIPE || r == -ECONNRESET;
+}
+
+bool llmp_up_answered(struct llmp_conn *c)
+{
+	char b;
+
+	return c->ufd >= 0 &&
+	       recv(c->ufd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+/* A failed TLS read or write as 0 (a clean end) or -errno: the socket's
+ * error when there was one, so that a reset shows as such. */
+static int llmp_ssl_fail(SSL *s)
+{
+	int err = errno, e = SSL_get_error(s, 0);
+
+	ERR_clear_error();
+	if (e == SSL_ERROR_ZERO_RETURN)
+		return 0;
+	if (e == SSL_ERROR_SYSCALL && (err == EPIPE || err == ECONNRESET))
+		return -err;
+	return -EIO;
+}
+
 int llmp_up_write(struct llmp_conn *c, const void *p, size_t n)
 {
 	const char *s = p;
@@ -299,9 +353,10 @@ int llmp_up_write(struct llmp_conn *c, const void *p, size_t n)
 		return llmp_write_all(c->ufd, p, n);
 	while (n > 0) {
 		size_t w = 0;
+		errno = 0;
 		if (SSL_write_ex(c->ussl, s, n, &w) != 1) {
-			ERR_clear_error();
-			return -EIO;
+			int r = llmp_ssl_fail(c->ussl);
+			return r < 0 ? r : -EPIPE;
 		}
 		s += w;
 		n -= w;
@@ -321,11 +376,10 @@ ssize_t llmp_up_read(struct llmp_conn *c, void *p, size_t n)
 		while (r < 0 && errno == EINTR);
 		return r < 0 ? -errno : r;
 	}
+	errno = 0;
 	if (SSL_read_ex(c->ussl, p, n, &got) == 1)
 		return (ssize_t)got;
-	r = SSL_get_error(c->ussl, 0);
-	ERR_clear_error();
-	return r == SSL_ERROR_ZERO_RETURN ? 0 : -EIO;
+	return llmp_ssl_fail(c->ussl);
 }
 
 int llmp_write_all(int fd, const void *p, size_t n)

@@ -49,6 +49,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
+    def setup(self):
+        super().setup()
+        with self.server.owner.lock:
+            self.server.owner.conns += 1
+
     def do_GET(self):
         self.handle_any()
 
@@ -98,6 +103,8 @@ class Upstream:
     def __init__(self, tls=None):
         self.received = []
         self.replies = queue.Queue()
+        self.conns = 0  # connections accepted
+        self.lock = threading.Lock()
         self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.srv.daemon_threads = True
         self.srv.owner = self

@@ -536,6 +536,27 @@ def test_chunked_request_body(redact, upstream):
     assert EMAIL.encode() not in got["body"] and b"[REDACTED:" in got["body"]
 
 
+def test_upstream_connections_kept_alive(redact, upstream):
+    # one TLS connection upstream carries requests from several clients;
+    # an answer with Connection: close is not followed on its connection
+    body = b'{"model":"m","max_tokens":4,"messages":[]}'
+    hdrs = ["x-api-key: k", "anthropic-version: 2023-06-01"]
+
+    def ask(**kw):
+        upstream.reply(Reply(body=anthropic_msg(), **kw))
+        assert curl(redact.port(), "/v1/messages", body, hdrs)[0] == 200
+        time.sleep(0.2)  # the proxy pools the connection after answering
+        return upstream.conns
+
+    n0 = upstream.conns
+    assert ask() <= n0 + 1
+    n1 = upstream.conns
+    assert ask() == n1 and ask() == n1
+    assert ask(headers={"Connection": "close"}) == n1
+    assert ask() == n1 + 1
+    assert len(upstream.received) == 5
+
+
 def test_same_request_twice_same_answer(redact, upstream):
     # history is re-sent every turn: the same request must come out the
     # same, with the same redactions reported
