@@ -2,7 +2,9 @@
  * every string (quotes, backslashes, control bytes, invalid UTF-8), then
  * checks: the output is valid JSON, unchanged input comes back identical,
  * and a second pass with a no-op hook changes nothing. The dialect comes
- * from the input length, so whole request bodies are seeds. */
+ * from the input length, so whole request bodies are seeds. Input that
+ * starts with a quote is also read as one string by both the one-pass
+ * llm_json_take_string and skip + llm_json_decode, which must agree. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,6 +35,29 @@ static int fuzz_scan(void *arg, const char *jpath, const char *s, size_t n,
 	return 1;
 }
 
+static void fuzz_take(const char *p, size_t size)
+{
+	struct llm_json a, b;
+	struct buf da, db;
+	int ra, rb;
+
+	buf_init(&da, FUZZ_OUT_MAX);
+	buf_init(&db, FUZZ_OUT_MAX);
+	llm_json_init(&a, p, size);
+	llm_json_init(&b, p, size);
+	ra = llm_json_skip_string(&a);
+	rb = llm_json_take_string(&b, &db);
+	if (ra != rb || (ra == 0 && (a.pos != b.pos || a.esc != b.esc)))
+		abort();
+	if (ra == 0 && a.esc) {
+		if (llm_json_decode(p, a.pos, &da) != 0 || da.len != db.len ||
+		    memcmp(da.data, db.data, da.len) != 0)
+			abort();
+	}
+	buf_release(&da);
+	buf_release(&db);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum llm_dialect ds[] = {
@@ -49,6 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool changed, ch2;
 	int rc;
 
+	if (size > 0 && p[0] == '"')
+		fuzz_take(p, size);
 	buf_init(&out, FUZZ_OUT_MAX);
 	buf_init(&again, FUZZ_OUT_MAX);
 	diag_init(&dg);

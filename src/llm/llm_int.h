@@ -36,6 +36,10 @@ int llm_json_fail(struct llm_json *j, int rc, const char *why);
 void llm_json_ws(struct llm_json *j);
 /* Validate the string at the cursor and step past it. */
 int llm_json_skip_string(struct llm_json *j);
+/* The same; if the string holds an escape (j->esc), also decode it into
+ * dec (reset first) in the same pass. dec's bound must allow the rest of
+ * the text (-E2BIG otherwise). */
+int llm_json_take_string(struct llm_json *j, struct buf *dec);
 /* Validate any value at the cursor and step past it. */
 int llm_json_skip_value(struct llm_json *j);
 /* After the top value: only whitespace may follow. */

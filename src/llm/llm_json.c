@@ -152,13 +152,13 @@ static size_t llm_json_plain(const char *p, size_t n, size_t i)
 }
 #endif
 
-int llm_json_skip_string(struct llm_json *j)
+/* Step over plain bytes and valid UTF-8 to the next '"' or '\\': its
+ * class (1 or 2), or <0 with the error recorded. */
+static int llm_json_str_next(struct llm_json *j)
 {
 	const unsigned char *p = (const unsigned char *)j->p;
 	size_t l;
 
-	j->pos++; /* the opening quote */
-	j->esc = false;
 	for (;;) {
 		j->pos = llm_json_plain(j->p, j->n, j->pos);
 		while (j->pos < j->n && llm_json_cls[p[j->pos]] == 0)
@@ -167,13 +167,8 @@ int llm_json_skip_string(struct llm_json *j)
 			return llm_json_fail(j, -EINVAL, "unterminated string");
 		switch (llm_json_cls[p[j->pos]]) {
 		case 1:
-			j->pos++;
-			return 0;
 		case 2:
-			j->esc = true;
-			if (llm_json_skip_escape(j) < 0)
-				return -EINVAL;
-			break;
+			return llm_json_cls[p[j->pos]];
 		case 3:
 			return llm_json_fail(j, -EINVAL,
 					     "control character in string");
@@ -185,6 +180,119 @@ int llm_json_skip_string(struct llm_json *j)
 			j->pos += l;
 		}
 	}
+}
+
+int llm_json_skip_string(struct llm_json *j)
+{
+	int c;
+
+	j->pos++; /* the opening quote */
+	j->esc = false;
+	while ((c = llm_json_str_next(j)) == 2) {
+		j->esc = true;
+		if (llm_json_skip_escape(j) < 0)
+			return -EINVAL;
+	}
+	if (c < 0)
+		return c;
+	j->pos++;
+	return 0;
+}
+
+static size_t llm_json_decode_esc(const char *p, size_t n, size_t i, char *o,
+				  size_t *adv);
+
+/* Copy plain ASCII from the cursor to *o up to the next byte of another
+ * class, sixteen bytes at a time (writing at most j->n - j->pos bytes). */
+static void llm_json_copy_plain(struct llm_json *j, char **o)
+{
+	const unsigned char *p = (const unsigned char *)j->p;
+	char *w = *o;
+#ifdef __SSE2__
+	const __m128i lo = _mm_set1_epi8(0x20), q = _mm_set1_epi8('"');
+	const __m128i bs = _mm_set1_epi8('\\');
+	unsigned bits;
+
+	while (j->pos + 16 <= j->n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+					    (j->p + j->pos));
+
+		_mm_storeu_si128((__m128i *)(void *)w, v);
+		bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			_mm_cmplt_epi8(v, lo), _mm_or_si128(
+			_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs))));
+		if (bits != 0) {
+			*o = w + __builtin_ctz(bits);
+			j->pos += (size_t)__builtin_ctz(bits);
+			return;
+		}
+		w += 16;
+		j->pos += 16;
+	}
+#endif
+	while (j->pos < j->n && llm_json_cls[p[j->pos]] == 0)
+		*w++ = (char)p[j->pos++];
+	*o = w;
+}
+
+/* The rest of a string from its first escape (at the cursor), validated
+ * and decoded into *o in one pass; the cursor ends past the quote. */
+static int llm_json_take_rest(struct llm_json *j, char **o)
+{
+	size_t at, adv, l;
+
+	for (;;) {
+		llm_json_copy_plain(j, o);
+		if (j->pos >= j->n)
+			return llm_json_fail(j, -EINVAL, "unterminated string");
+		switch (llm_json_cls[(unsigned char)j->p[j->pos]]) {
+		case 1:
+			j->pos++;
+			return 0;
+		case 2:
+			at = j->pos;
+			if (llm_json_skip_escape(j) < 0)
+				return -EINVAL;
+			*o += llm_json_decode_esc(j->p, j->n, at, *o, &adv);
+			j->pos = at + adv; /* a joined pair is both valid */
+			break;
+		case 3:
+			return llm_json_fail(j, -EINVAL,
+					     "control character in string");
+		default:
+			l = utf8_seq_len(j->p + j->pos, j->n - j->pos);
+			if (l == 0)
+				return llm_json_fail(j, -EINVAL,
+						     "invalid UTF-8");
+			memcpy(*o, j->p + j->pos, l);
+			*o += l;
+			j->pos += l;
+		}
+	}
+}
+
+int llm_json_take_string(struct llm_json *j, struct buf *dec)
+{
+	size_t s = j->pos + 1;
+	char *o;
+	int c, rc;
+
+	j->pos++; /* the opening quote */
+	j->esc = false;
+	if ((c = llm_json_str_next(j)) != 2)
+		return c < 0 ? c : (j->pos++, 0);
+	j->esc = true;
+	buf_reset(dec);
+	/* decoded <= encoded: what is left of the text is enough room */
+	if ((rc = buf_reserve(dec, j->n - s)) < 0)
+		return rc;
+	memcpy(dec->data, j->p + s, j->pos - s);
+	o = dec->data + (j->pos - s);
+	if ((rc = llm_json_take_rest(j, &o)) < 0)
+		return rc;
+	*o = '\0';
+	dec->len = (size_t)(o - dec->data);
+	return 0;
 }
 
 static size_t llm_json_digits(struct llm_json *j)

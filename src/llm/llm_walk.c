@@ -111,7 +111,7 @@ static int llm_walk_embed(struct llm_walker *w, const char *path,
 }
 
 /* A scannable string: one without escapes is handed over in place, any
- * other decoded into w->dec first. */
+ * other decoded into w->dec while it is validated. */
 static int llm_walk_string(struct llm_walker *w, enum llm_kind k)
 {
 	char path[LLM_JSON_PATH_MAX];
@@ -120,16 +120,13 @@ static int llm_walk_string(struct llm_walker *w, enum llm_kind k)
 	const char *str;
 	int rc;
 
-	if ((rc = llm_json_skip_string(&w->j)) < 0)
+	if ((rc = llm_json_take_string(&w->j, &w->dec)) < 0)
 		return rc;
 	e = w->j.pos;
 	buf_reset(&w->rep);
 	str = w->j.p + s + 1;
 	n = e - s - 2;
 	if (w->j.esc) {
-		buf_reset(&w->dec);
-		if ((rc = llm_json_decode(w->j.p + s, e - s, &w->dec)) < 0)
-			return rc;
 		str = w->dec.data;
 		n = w->dec.len;
 	}
