@@ -152,12 +152,25 @@ static size_t llm_json_plain(const char *p, size_t n, size_t i)
 }
 #endif
 
+/* A control byte (an error) or a UTF-8 sequence at the cursor: the
+ * sequence's length, or <0 with the error recorded. */
+static long llm_json_seq(struct llm_json *j)
+{
+	size_t l;
+
+	if (llm_json_cls[(unsigned char)j->p[j->pos]] == 3)
+		return llm_json_fail(j, -EINVAL, "control character in string");
+	if ((l = utf8_seq_len(j->p + j->pos, j->n - j->pos)) == 0)
+		return llm_json_fail(j, -EINVAL, "invalid UTF-8");
+	return (long)l;
+}
+
 /* Step over plain bytes and valid UTF-8 to the next '"' or '\\': its
  * class (1 or 2), or <0 with the error recorded. */
 static int llm_json_str_next(struct llm_json *j)
 {
 	const unsigned char *p = (const unsigned char *)j->p;
-	size_t l;
+	long l;
 
 	for (;;) {
 		j->pos = llm_json_plain(j->p, j->n, j->pos);
@@ -169,15 +182,10 @@ static int llm_json_str_next(struct llm_json *j)
 		case 1:
 		case 2:
 			return llm_json_cls[p[j->pos]];
-		case 3:
-			return llm_json_fail(j, -EINVAL,
-					     "control character in string");
 		default:
-			l = utf8_seq_len(j->p + j->pos, j->n - j->pos);
-			if (l == 0)
-				return llm_json_fail(j, -EINVAL,
-						     "invalid UTF-8");
-			j->pos += l;
+			if ((l = llm_json_seq(j)) < 0)
+				return (int)l;
+			j->pos += (size_t)l;
 		}
 	}
 }
@@ -239,7 +247,8 @@ static void llm_json_copy_plain(struct llm_json *j, char **o)
  * and decoded into *o in one pass; the cursor ends past the quote. */
 static int llm_json_take_rest(struct llm_json *j, char **o)
 {
-	size_t at, adv, l;
+	size_t at, adv;
+	long l;
 
 	for (;;) {
 		llm_json_copy_plain(j, o);
@@ -256,17 +265,12 @@ static int llm_json_take_rest(struct llm_json *j, char **o)
 			*o += llm_json_decode_esc(j->p, j->n, at, *o, &adv);
 			j->pos = at + adv; /* a joined pair is both valid */
 			break;
-		case 3:
-			return llm_json_fail(j, -EINVAL,
-					     "control character in string");
 		default:
-			l = utf8_seq_len(j->p + j->pos, j->n - j->pos);
-			if (l == 0)
-				return llm_json_fail(j, -EINVAL,
-						     "invalid UTF-8");
-			memcpy(*o, j->p + j->pos, l);
+			if ((l = llm_json_seq(j)) < 0)
+				return (int)l;
+			memcpy(*o, j->p + j->pos, (size_t)l);
 			*o += l;
-			j->pos += l;
+			j->pos += (size_t)l;
 		}
 	}
 }
