@@ -5,13 +5,17 @@ The root is this machine's /usr seen through bubblewrap, with /usr/bin
 replaced by a directory of symlinks to the real binaries, so that
 `agentsh shim install-shell --root` can rename bash to bash.real and put
 the shim in its place without touching the host."""
+import functools
+import http.server
 import json
 import os
 import pathlib
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
+import threading
 import time
 
 TOP = pathlib.Path(__file__).resolve().parents[2]
@@ -167,3 +171,72 @@ def cap_net_admin():
 def sanitized_build():
     """Is the build under test instrumented with ASan (make asan)?"""
     return b"__asan_init" in (build_dir() / "agentsh").read_bytes()
+
+
+def policy_with(rules, section="network_rules"):
+    """The default policy with rules (starting with "section:") in place of
+    that section's first line."""
+    text = (TOP / "etc" / "policies" / "default.yaml").read_text()
+    return text.replace(section + ":\n", rules, 1)
+
+
+def events(d, typ, limit=500):
+    """The audit events of one type, through the daemon's API."""
+    st, body = d.request(
+        "GET", f"/api/v1/events/search?type={typ}&limit={limit}")
+    assert st == 200
+    return body["events"] if isinstance(body, dict) else body
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Files from the directory, without a log line per request."""
+
+    def log_message(self, *a):
+        pass
+
+
+def serve(directory, host="127.0.0.1", tls=None, handler=QuietHandler):
+    """A threaded HTTP server of directory on host, an ephemeral port;
+    tls: (certificate, key) to serve HTTPS instead."""
+    srv = http.server.ThreadingHTTPServer(
+        (host, 0), functools.partial(handler, directory=str(directory)))
+    srv.daemon_threads = True
+    if tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*tls)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def make_test_ca(tmp, names, ca_cn):
+    """A test CA named ca_cn and a server certificate (CN names[0]) for
+    every name; the paths (ca, cert, key)."""
+    ca_key, ca, key, csr, cert = (tmp / n for n in (
+        "ca.key", "ca.pem", "srv.key", "srv.csr", "srv.pem"))
+    run = functools.partial(subprocess.run, check=True, capture_output=True)
+    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+         "-keyout", str(ca_key), "-out", str(ca), "-days", "1",
+         "-subj", "/CN=" + ca_cn])
+    run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout",
+         str(key), "-out", str(csr), "-subj", "/CN=" + names[0]])
+    ext = tmp / "san.ext"
+    ext.write_text("subjectAltName=" + ",".join("DNS:" + n for n in names)
+                   + "\n")
+    run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca),
+         "-CAkey", str(ca_key), "-CAcreateserial", "-out", str(cert),
+         "-days", "1", "-extfile", str(ext)])
+    return ca, cert, key
+
+
+def root_shell(root, etc, workdir, ws, base_env, timeout=30, resolv=None):
+    """sh(script, timeout, env, cwd): bash -c script in the test root, in ws
+    unless cwd, with env over base_env; sh.ws is ws."""
+    def sh(script, timeout=timeout, env=None, cwd=None):
+        return subprocess.run(
+            bwrap_cmd(root, etc, workdir, ["bash", "-c", script],
+                      cwd=cwd or ws, resolv=resolv),
+            capture_output=True, text=True, env=dict(base_env, **(env or {})),
+            timeout=timeout)
+    sh.ws = ws
+    return sh

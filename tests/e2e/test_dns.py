@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from gateway import TOP, Daemon, build_dir, bwrap_cmd, make_root
+from gateway import (Daemon, build_dir, events, make_root, policy_with,
+                     root_shell)
 
 BIN = build_dir()
 AGENTSH = str(BIN / "agentsh")
@@ -64,8 +65,7 @@ def dns_gw(tmp_path):
         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     # A loopback address of its own, port 53: what resolv.conf can name.
     listen = f"127.{random.randint(64, 250)}.{random.randint(1, 250)}.53"
-    policy = (TOP / "etc" / "policies" / "default.yaml").read_text()
-    policy = policy.replace("network_rules:\n", "network_rules:\n" + NET_RULES, 1)
+    policy = policy_with("network_rules:\n" + NET_RULES)
     d = Daemon(tmp_path, policy_text=policy, extra_config=(
         f"  network:\n    dns:\n      listen: \"{listen}:53\"\n"
         f"      upstream: \"{up_addr}:{up_port}\"\n"))
@@ -75,24 +75,13 @@ def dns_gw(tmp_path):
     ws.mkdir()
     resolv = tmp_path / "resolv.conf"
     resolv.write_text(f"nameserver {listen}\noptions attempts:1 timeout:2\n")
-
-    def sh(script, timeout=30, cwd=None):
-        return subprocess.run(
-            bwrap_cmd(root, etc, tmp_path, ["bash", "-c", script],
-                      cwd=cwd or ws, resolv=resolv),
-            capture_output=True, text=True, env=ENV, timeout=timeout)
+    sh = root_shell(root, etc, tmp_path, ws, ENV, resolv=resolv)
     try:
         yield d, sh, ws, dmlog, (up_addr, up_port), listen
     finally:
         d.stop()
         dm.terminate()
         dm.wait(5)
-
-
-def events(d, typ):
-    st, body = d.request("GET", f"/api/v1/events/search?type={typ}&limit=500")
-    assert st == 200
-    return body["events"] if isinstance(body, dict) else body
 
 
 def upstream_log(dmlog):

@@ -3,16 +3,13 @@ network path fails closed, says that approval is required and unavailable,
 and records the decision as `approve` with `approval.required`: the
 forward proxy (403), the DNS listener (REFUSED) and the supervisor's
 connect (refused with the reason on stderr)."""
-import functools
-import http.server
 import socket
 import struct
-import subprocess
-import threading
 
 import pytest
 
-from gateway import TOP, Daemon, build_dir, bwrap_cmd, make_root
+from gateway import (Daemon, build_dir, events, make_root, policy_with,
+                     root_shell, serve)
 
 BIN = build_dir()
 AGENTSH = str(BIN / "agentsh")
@@ -31,11 +28,6 @@ RULES = """network_rules:
 WORDS = "approval required but no approver is configured; denied"
 
 
-def policy():
-    text = (TOP / "etc" / "policies" / "default.yaml").read_text()
-    return text.replace("network_rules:\n", RULES, 1)
-
-
 @pytest.fixture(scope="module")
 def gw(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("approve")
@@ -43,31 +35,16 @@ def gw(tmp_path_factory):
     www = tmp / "www"
     www.mkdir()
     (www / "hello.txt").write_text("must not be served\n")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(www))
-    handler.func.log_message = lambda *a: None
-    srv = http.server.ThreadingHTTPServer(("127.0.0.3", 0), handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    d = Daemon(tmp, policy_text=policy())
+    srv = serve(www, "127.0.0.3")
+    d = Daemon(tmp, policy_text=policy_with(RULES))
     d.start(env={"AGENTSH_NET_HOSTS_FILE": str(tmp / "hosts")})
     root, etc = make_root(tmp, d, SHIM, AGENTSH)
     ws = tmp / "ws"
     ws.mkdir()
-
-    def sh(script, timeout=30):
-        return subprocess.run(bwrap_cmd(root, etc, tmp, ["bash", "-c", script],
-                                        cwd=ws),
-                              capture_output=True, text=True, env=ENV,
-                              timeout=timeout)
+    sh = root_shell(root, etc, tmp, ws, ENV)
     yield d, sh, srv.server_address[1]
     srv.shutdown()
     d.stop()
-
-
-def events(d, typ):
-    st, body = d.request("GET", f"/api/v1/events/search?type={typ}&limit=500")
-    assert st == 200
-    return body["events"] if isinstance(body, dict) else body
 
 
 def assert_approval_event(ev):

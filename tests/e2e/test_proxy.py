@@ -3,17 +3,15 @@ HTTP_PROXY and friends pointing at its session's proxy, whose decisions
 follow network_rules on the name and every address it resolves to. Names
 are mapped without DNS by a hosts file the daemon reads first
 (AGENTSH_NET_HOSTS_FILE)."""
-import functools
-import http.server
 import os
 import socket
 import subprocess
-import threading
 import time
 
 import pytest
 
-from gateway import TOP, Daemon, build_dir, bwrap_cmd, make_root
+from gateway import (Daemon, build_dir, events, make_root, policy_with,
+                     root_shell, serve)
 
 BIN = build_dir()
 AGENTSH = str(BIN / "agentsh")
@@ -33,11 +31,6 @@ HOSTS = ("127.0.0.1 allowed.example.com sni.example.com blocked.example.com\n"
          "169.254.169.254 rebind.example.com\n")
 
 
-def policy():
-    text = (TOP / "etc" / "policies" / "default.yaml").read_text()
-    return text.replace("network_rules:\n", RULES, 1)
-
-
 @pytest.fixture(scope="module")
 def gw(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("proxy")
@@ -45,31 +38,16 @@ def gw(tmp_path_factory):
     www = tmp / "www"
     www.mkdir()
     (www / "hello.txt").write_text("hello through the proxy\n")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(www))
-    handler.func.log_message = lambda *a: None
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    d = Daemon(tmp, policy_text=policy())
+    srv = serve(www)
+    d = Daemon(tmp, policy_text=policy_with(RULES))
     d.start(env={"AGENTSH_NET_HOSTS_FILE": str(tmp / "hosts")})
     root, etc = make_root(tmp, d, SHIM, AGENTSH)
     ws = tmp / "ws"
     ws.mkdir()
-
-    def sh(script, timeout=30, env=None):
-        return subprocess.run(bwrap_cmd(root, etc, tmp, ["bash", "-c", script],
-                                        cwd=ws),
-                              capture_output=True, text=True,
-                              env=dict(ENV, **(env or {})), timeout=timeout)
+    sh = root_shell(root, etc, tmp, ws, ENV)
     yield d, sh, srv.server_address[1], tmp
     srv.shutdown()
     d.stop()
-
-
-def events(d, typ):
-    st, body = d.request("GET", f"/api/v1/events/search?type={typ}&limit=500")
-    assert st == 200
-    return body["events"] if isinstance(body, dict) else body
 
 
 def test_proxy_variables_injected(gw):

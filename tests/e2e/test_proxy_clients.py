@@ -3,21 +3,19 @@
 npm, python urllib; then the proxy under 10,000 idle connections and a
 corpus of malformed requests. Names are mapped by the daemon's hosts file
 (AGENTSH_NET_HOSTS_FILE), as in test_proxy.py."""
-import functools
-import http.server
 import json
 import os
 import resource
 import shutil
 import socket
-import ssl
 import subprocess
-import threading
 import time
 
 import pytest
 
-from gateway import TOP, Daemon, build_dir, bwrap_cmd, make_root
+import gateway
+from gateway import (Daemon, build_dir, make_root, make_test_ca, policy_with,
+                     root_shell)
 
 BIN = build_dir()
 AGENTSH = str(BIN / "agentsh")
@@ -39,35 +37,8 @@ IDLE_CONNS = 10000
 PKG = "tinypkg"
 
 
-def policy():
-    text = (TOP / "etc" / "policies" / "default.yaml").read_text()
-    return text.replace("network_rules:\n", RULES, 1)
-
-
-def make_ca(tmp):
-    """A test CA and a server certificate for every test name."""
-    ca_key, ca, key, csr, cert = (tmp / n for n in (
-        "ca.key", "ca.pem", "srv.key", "srv.csr", "srv.pem"))
-    run = functools.partial(subprocess.run, check=True, capture_output=True)
-    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-         "-keyout", str(ca_key), "-out", str(ca), "-days", "1",
-         "-subj", "/CN=agentsh test CA"])
-    run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout",
-         str(key), "-out", str(csr), "-subj", "/CN=git.allowed.test"])
-    ext = tmp / "san.ext"
-    ext.write_text("subjectAltName=" + ",".join("DNS:" + n for n in NAMES)
-                   + "\n")
-    run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca),
-         "-CAkey", str(ca_key), "-CAcreateserial", "-out", str(cert),
-         "-days", "1", "-extfile", str(ext)])
-    return ca, cert, key
-
-
-class Handler(http.server.SimpleHTTPRequestHandler):
+class Handler(gateway.QuietHandler):
     """Files from the directory, and the npm packument of PKG."""
-
-    def log_message(self, *a):
-        pass
 
     def do_GET(self):
         if self.path.lstrip("/") != PKG:
@@ -89,15 +60,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 
 def serve(directory, host="127.0.0.1", tls=None):
-    handler = functools.partial(Handler, directory=str(directory))
-    srv = http.server.ThreadingHTTPServer((host, 0), handler)
-    srv.daemon_threads = True
-    if tls:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(*tls)
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
+    return gateway.serve(directory, host, tls, handler=Handler)
 
 
 def bare_repo(www, tmp):
@@ -122,22 +85,16 @@ def gw(tmp_path_factory):
     www.mkdir()
     (www / "hello.txt").write_text("hello through the proxy\n")
     bare_repo(www, tmp)
-    ca, cert, key = make_ca(tmp)
+    ca, cert, key = make_test_ca(tmp, NAMES, "agentsh test CA")
     plain = serve(www)
     tls = serve(www, tls=(cert, key))
     outside = serve(www, host="127.0.0.2")  # not allowed by any rule
-    d = Daemon(tmp, policy_text=policy())
+    d = Daemon(tmp, policy_text=policy_with(RULES))
     d.start(env={"AGENTSH_NET_HOSTS_FILE": str(tmp / "hosts")})
     root, etc = make_root(tmp, d, SHIM, AGENTSH)
     ws = tmp / "ws"
     ws.mkdir()
-
-    def sh(script, timeout=60, env=None):
-        return subprocess.run(bwrap_cmd(root, etc, tmp, ["bash", "-c", script],
-                                        cwd=ws),
-                              capture_output=True, text=True,
-                              env=dict(ENV, **(env or {})), timeout=timeout)
-    sh.ws = ws
+    sh = root_shell(root, etc, tmp, ws, ENV, timeout=60)
     ports = {"plain": plain.server_address[1], "tls": tls.server_address[1],
              "outside": outside.server_address[1]}
     yield d, sh, ports, ca, ws
@@ -147,9 +104,7 @@ def gw(tmp_path_factory):
 
 
 def events(d, typ):
-    st, body = d.request("GET", f"/api/v1/events/search?type={typ}&limit=1000")
-    assert st == 200
-    return body["events"] if isinstance(body, dict) else body
+    return gateway.events(d, typ, limit=1000)
 
 
 def by_domain(d, typ, domain):

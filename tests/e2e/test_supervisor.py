@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from gateway import Daemon, build_dir, bwrap_cmd, make_root
+from gateway import Daemon, build_dir, bwrap_cmd, events, make_root, root_shell
 
 BIN = build_dir()
 AGENTSH = str(BIN / "agentsh")
@@ -29,19 +29,9 @@ def gw(tmp_path):
     root, etc = make_root(tmp_path, d, SHIM, AGENTSH)
     ws = tmp_path / "ws"
     ws.mkdir()
-
-    def sh(script, timeout=30):
-        return subprocess.run(bwrap_cmd(root, etc, tmp_path, ["bash", "-c", script],
-                                        cwd=ws),
-                              capture_output=True, text=True, env=ENV, timeout=timeout)
+    sh = root_shell(root, etc, tmp_path, ws, ENV)
     yield d, sh, ws
     d.stop()
-
-
-def events(d, typ):
-    st, body = d.request("GET", f"/api/v1/events/search?type={typ}&limit=500")
-    assert st == 200
-    return body["events"] if isinstance(body, dict) else body
 
 
 def test_nested_exec_denied_with_rule(gw):

@@ -14,15 +14,16 @@ import os
 import random
 import re
 import shutil
-import ssl
 import subprocess
 import threading
 import time
 
 import pytest
 
-from gateway import (TOP, Daemon, build_dir, bwrap_cmd, cap_net_admin,
-                     make_root)
+import gateway
+from gateway import (QuietHandler, Daemon, build_dir, bwrap_cmd,
+                     cap_net_admin, make_root, make_test_ca, policy_with,
+                     root_shell, serve)
 
 BIN = build_dir()
 AGENTSH = str(BIN / "agentsh")
@@ -48,37 +49,6 @@ pytestmark = pytest.mark.skipif(
     "nftables); this test process does not have it")
 
 
-def make_cert(tmp):
-    ca_key, ca, key, csr, cert = (tmp / n for n in (
-        "ca.key", "ca.pem", "srv.key", "srv.csr", "srv.pem"))
-    run = functools.partial(subprocess.run, check=True, capture_output=True)
-    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-         "-keyout", str(ca_key), "-out", str(ca), "-days", "1",
-         "-subj", "/CN=agentsh transparent test CA"])
-    run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout",
-         str(key), "-out", str(csr), "-subj", "/CN=allowed.test"])
-    (tmp / "san.ext").write_text("subjectAltName=" + ",".join(
-        "DNS:" + n for n in NAMES) + "\n")
-    run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca),
-         "-CAkey", str(ca_key), "-CAcreateserial", "-out", str(cert),
-         "-days", "1", "-extfile", str(tmp / "san.ext")])
-    return ca, cert, key
-
-
-def serve(www, host, tls=None):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(www))
-    handler.func.log_message = lambda *a: None
-    srv = http.server.ThreadingHTTPServer((host, 0), handler)
-    srv.daemon_threads = True
-    if tls:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(*tls)
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
-
-
 def free_udp_port():
     import socket
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -95,7 +65,7 @@ def gw(tmp_path_factory):
     www = tmp / "www"
     www.mkdir()
     (www / "hello.txt").write_text("hello, transparently\n")
-    ca, cert, key = make_cert(tmp)
+    ca, cert, key = make_test_ca(tmp, NAMES, "agentsh transparent test CA")
     servers = {"plain": serve(www, "127.0.0.1"),
                "tls": serve(www, "127.0.0.1", tls=(cert, key)),
                "outside": serve(www, "127.0.0.2")}
@@ -108,8 +78,7 @@ def gw(tmp_path_factory):
          "--address=/allowed.test/127.0.0.1",
          "--address=/denied.test/127.0.0.1"],
         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    policy = (TOP / "etc" / "policies" / "default.yaml").read_text()
-    d = Daemon(tmp, policy_text=policy.replace("network_rules:\n", RULES, 1),
+    d = Daemon(tmp, policy_text=policy_with(RULES),
                extra_config=(
                    "  network:\n    transparent:\n      enabled: true\n"
                    f"    dns:\n      upstream: \"{up_addr}:{up_port}\"\n"))
@@ -120,13 +89,7 @@ def gw(tmp_path_factory):
     # Any nameserver: port 53 is redirected to the session's listener.
     resolv = tmp / "resolv.conf"
     resolv.write_text("nameserver 127.0.0.53\noptions attempts:1 timeout:3\n")
-
-    def sh(script, timeout=60):
-        return subprocess.run(bwrap_cmd(root, etc, tmp, ["bash", "-c", script],
-                                        cwd=ws, resolv=resolv),
-                              capture_output=True, text=True, env=ENV,
-                              timeout=timeout)
-    sh.ws = ws
+    sh = root_shell(root, etc, tmp, ws, ENV, timeout=60, resolv=resolv)
     ports = {k: v.server_address[1] for k, v in servers.items()}
     yield d, sh, ports, ca
     for srv in servers.values():
@@ -137,9 +100,7 @@ def gw(tmp_path_factory):
 
 
 def events(d, typ):
-    st, body = d.request("GET", f"/api/v1/events/search?type={typ}&limit=1000")
-    assert st == 200
-    return body["events"] if isinstance(body, dict) else body
+    return gateway.events(d, typ, limit=1000)
 
 
 def last_connect(d, domain):
@@ -286,8 +247,7 @@ def test_ipv6_redirected_and_decided(gw):
 
     class V6(http.server.ThreadingHTTPServer):
         address_family = socket.AF_INET6
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(www))
+    handler = functools.partial(QuietHandler, directory=str(www))
     try:
         srv = V6(("::1", 0), handler)
     except OSError as e:
