@@ -115,6 +115,19 @@ static void supv_event(struct supv_listener *l, const char *type,
 	daemon_event(l->d, &ev);
 }
 
+void supv_verdict_event(struct audit_event *ev, struct supv_listener *l,
+			pid_t pid, const char *type,
+			const struct policy_verdict *v)
+{
+	ev->type = type;
+	ev->session_id = l->sid;
+	ev->pid = (int)pid;
+	ev->decision = policy_decision_name(v->decision);
+	ev->effective = policy_decision_name(v->effective);
+	ev->rule = v->rule;
+	ev->message = v->reason;
+}
+
 static void supv_lock(void *arg)
 {
 	struct supv_listener *l = arg;

@@ -27,6 +27,8 @@
 #define SUPV_TRASH_DIR "/var/lib/agentsh/trash"
 
 struct daemon;
+struct audit_event;
+struct policy_verdict;
 
 /* A process that exec'd a command, and the depth it was exec'd at. */
 struct supv_proc {
@@ -110,5 +112,10 @@ void supv_tell(pid_t pid, const char *line);
 int supv_stat(pid_t pid, pid_t *ppid, uint64_t *start);
 /* Is pid the root shell or one of its descendants? */
 bool supv_in_tree(struct supv_listener *l, pid_t pid);
+/* Fill ev's type, session, pid and v's decision, rule and reason (the
+ * fields every supervised call's event carries). */
+void supv_verdict_event(struct audit_event *ev, struct supv_listener *l,
+			pid_t pid, const char *type,
+			const struct policy_verdict *v);
 
 #endif

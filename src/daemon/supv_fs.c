@@ -123,13 +123,7 @@ static void supv_file_event(struct supv_listener *l, pid_t pid,
 {
 	struct audit_event ev = {0};
 
-	ev.type = "file";
-	ev.session_id = l->sid;
-	ev.pid = (int)pid;
-	ev.decision = policy_decision_name(v->decision);
-	ev.effective = policy_decision_name(v->effective);
-	ev.rule = v->rule;
-	ev.message = v->reason;
+	supv_verdict_event(&ev, l, pid, "file", v);
 	ev.path = path;
 	ev.operation = policy_file_op_name(op);
 	daemon_count_decision(l->d, v);

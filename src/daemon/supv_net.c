@@ -22,13 +22,7 @@ static void supv_net_event(struct supv_listener *l, pid_t pid,
 {
 	struct audit_event ev = {0};
 
-	ev.type = "net";
-	ev.session_id = l->sid;
-	ev.pid = (int)pid;
-	ev.decision = policy_decision_name(v->decision);
-	ev.effective = policy_decision_name(v->effective);
-	ev.rule = v->rule;
-	ev.message = v->reason;
+	supv_verdict_event(&ev, l, pid, "net", v);
 	ev.approval_required = v->approval_required;
 	ev.remote = remote;
 	ev.operation = op;
