@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -90,6 +91,17 @@ int64_t trash_now_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int trash_op_end(int sfd, int rootfd, struct trash_entry *e, int rc)
+{
+	if (sfd >= 0)
+		close(sfd);
+	if (rootfd >= 0)
+		close(rootfd);
+	trash_entry_release(e);
+	free(e);
+	return rc < 0 ? rc : 0;
 }
 
 /* mkdir -p with mode 0700 for the components that are missing. */

@@ -24,6 +24,9 @@ int trash_entry_name(char out[TRASH_NAME_MAX], const char *token,
 		     const char *suffix);
 int trash_fdpath(char out[TRASH_FDPATH_MAX], int dirfd, const char *name);
 int64_t trash_now_ns(void);
+/* End an operation on one entry: close the session and root directories
+ * (-1: not open), release and free e (may be NULL); rc if < 0, else 0. */
+int trash_op_end(int sfd, int rootfd, struct trash_entry *e, int rc);
 
 /* trash_meta.c: an object's metadata, read and applied. */
 /* True when the n bytes of s are printable UTF-8 (no controls). */

@@ -139,11 +139,5 @@ int trash_put(const char *root, const char *session, int parent_dirfd,
 	}
 	str_lcpy(token, e->token, token_len);
 out:
-	if (sfd >= 0)
-		close(sfd);
-	if (rootfd >= 0)
-		close(rootfd);
-	trash_entry_release(e);
-	free(e);
-	return rc < 0 ? rc : 0;
+	return trash_op_end(sfd, rootfd, e, rc);
 }

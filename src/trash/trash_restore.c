@@ -149,11 +149,5 @@ int trash_restore(const char *root, const char *token, const char *dest,
 		goto out;
 	rc = trash_restore_entry(sfd, e, dest, force);
 out:
-	if (sfd >= 0)
-		close(sfd);
-	if (rootfd >= 0)
-		close(rootfd);
-	trash_entry_release(e);
-	free(e);
-	return rc < 0 ? rc : 0;
+	return trash_op_end(sfd, rootfd, e, rc);
 }
