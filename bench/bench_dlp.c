@@ -19,6 +19,8 @@
 #include "dlp/dlp.h"
 #include "dlp/dlp_tok.h"
 
+#include "bench_dlp_engine.h"
+
 #define BENCH_SIZE (4u << 20)    /* bytes of each generated text */
 #define BENCH_ROUNDS 7
 #define BENCH_TREE_MAX (64u << 20)
@@ -135,23 +137,6 @@ static double bench_baseline(const struct buf *in)
 	return (double)in->len / best / 1e6;
 }
 
-static struct dlp_engine *bench_engine(bool portable)
-{
-	struct dlp_engine *e = NULL;
-	struct dlp_opts o;
-	struct diag d;
-
-	diag_init(&d);
-	dlp_opts_default(&o);
-	o.portable = portable;
-	if (dlp_engine_new(&o, &e, &d) < 0) {
-		diag_print(&d, stderr);
-		exit(1);
-	}
-	diag_release(&d);
-	return e;
-}
-
 static void bench_text(const char *name, struct dlp_engine *hs,
 		       struct dlp_engine *port, const char *const *lines,
 		       size_t n)
@@ -244,8 +229,8 @@ static void bench_tree(struct bench_tree *t, const char *dir, int depth)
 
 int main(int argc, char **argv)
 {
-	struct dlp_engine *hs = bench_engine(false);
-	struct dlp_engine *port = bench_engine(true);
+	struct dlp_engine *hs = bench_dlp_engine(false, 1);
+	struct dlp_engine *port = bench_dlp_engine(true, 1);
 	struct bench_tree t = { .e = hs };
 	double per_mb;
 

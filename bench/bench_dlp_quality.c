@@ -21,6 +21,7 @@
 
 #include "common/str.h"
 #include "dlp/dlp.h"
+#include "bench_dlp_engine.h"
 #include "dlp_corpus.h"
 
 #define Q_FIND_MAX 256            /* findings kept per document */
@@ -55,23 +56,6 @@ static int q_collect(const struct dlp_finding *f, void *arg)
 	if (t->n < Q_FIND_MAX)
 		t->f[t->n++] = *f;
 	return 0;
-}
-
-static struct dlp_engine *q_engine(bool portable)
-{
-	struct dlp_engine *e = NULL;
-	struct dlp_opts o;
-	struct diag d;
-
-	diag_init(&d);
-	dlp_opts_default(&o);
-	o.portable = portable;
-	if (dlp_engine_new(&o, &e, &d) < 0) {
-		diag_print(&d, stderr);
-		exit(2);
-	}
-	diag_release(&d);
-	return e;
 }
 
 /* Scan with both engines into a; count a mismatch when they differ. */
@@ -375,8 +359,8 @@ int main(int argc, char **argv)
 	bool gate = false, ok;
 
 	q.max_bytes = 64u << 20;
-	q.hs = q_engine(false);
-	q.port = q_engine(true);
+	q.hs = bench_dlp_engine(false, 2);
+	q.port = bench_dlp_engine(true, 2);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--gate") == 0)
 			gate = true;
