@@ -5,26 +5,15 @@
 #include <string.h>
 
 #include "dlp/dlp.h"
+#include "fuzz_dlp_engine.h"
 
 #define FUZZ_OUT_MAX (1u << 24)
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct dlp_engine *fuzz_engine(void)
+struct dlp_engine *fuzz_engine(void)
 {
-	static struct dlp_engine *e; /* built once per process */
-	struct dlp_opts o;
-	struct diag d;
-
-	if (e != NULL)
-		return e;
-	diag_init(&d);
-	dlp_opts_default(&o);
-	if (dlp_engine_new(&o, &e, &d) < 0)
-		abort();
-	diag_release(&d);
-	return e;
+	return fuzz_dlp_engine(NULL, 0);
 }
 
 struct fuzz_scan {
@@ -40,16 +29,6 @@ static int fuzz_check(const struct dlp_finding *f, void *arg)
 	    f->rule == NULL || f->display == NULL)
 		abort();
 	s->last = f->end;
-	return 0;
-}
-
-/* The engine (a Hyperscan compile: seconds under ASan) is built before
- * the first input, outside libFuzzer's per-input timeout. */
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_engine();
 	return 0;
 }
 

@@ -10,32 +10,20 @@
 #include <string.h>
 
 #include "dlp/dlp_tok_int.h"
+#include "fuzz_dlp_engine.h"
 
 #define FUZZ_OUT_MAX (1u << 24)
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct dlp_engine *fuzz_engine(void)
+struct dlp_engine *fuzz_engine(void)
 {
 	static const struct dlp_custom cu[] = {
 		{ "ticket", "TICKET", "T[0-9]{4}" },     /* no word bounds */
 		{ "lower", "low er]", "[a-z]{10}" },     /* odd display */
 	};
-	static struct dlp_engine *e; /* built once per process */
-	struct dlp_opts o;
-	struct diag d;
 
-	if (e != NULL)
-		return e;
-	diag_init(&d);
-	dlp_opts_default(&o);
-	o.custom = cu;
-	o.n_custom = 2;
-	if (dlp_engine_new(&o, &e, &d) < 0)
-		abort();
-	diag_release(&d);
-	return e;
+	return fuzz_dlp_engine(cu, 2);
 }
 
 struct fuzz_walk {
@@ -97,16 +85,6 @@ static int fuzz_walk_one(const struct dlp_applied *a, void *arg)
 	}
 	w->in_pos = a->end;
 	w->out_pos = end;
-	return 0;
-}
-
-/* The engine (a Hyperscan compile: seconds under ASan) is built before
- * the first input, outside libFuzzer's per-input timeout. */
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_engine();
 	return 0;
 }
 
