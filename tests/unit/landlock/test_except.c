@@ -23,17 +23,6 @@
 
 #include "landlock/landlock.h"
 
-#define T_PATH_MAX 256
-
-struct t_tree {
-	char dir[T_PATH_MAX];
-};
-
-static void t_path(const struct t_tree *t, char *out, const char *rel)
-{
-	snprintf(out, T_PATH_MAX, "%s/%s", t->dir, rel);
-}
-
 static void t_write(const struct t_tree *t, const char *rel)
 {
 	char p[T_PATH_MAX];
@@ -80,22 +69,6 @@ static int t_setup(void **state)
 	t_path(t, p, "alias");
 	assert_int_equal(symlink("b", p), 0);
 	*state = t;
-	return 0;
-}
-
-static int t_rm(const char *path, const struct stat *sb, int flag,
-		struct FTW *ftw)
-{
-	return remove(path) < 0 ? -1 : 0;
-}
-
-static int t_teardown(void **state)
-{
-	struct t_tree *t = *state;
-
-	if (nftw(t->dir, t_rm, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		print_message("could not remove %s\n", t->dir);
-	free(t);
 	return 0;
 }
 

@@ -32,24 +32,12 @@
 #include "landlock/landlock.h"
 #include "landlock/landlock_int.h"
 
-#define T_PATH_MAX 256
 #define T_TRUE "/bin/true"  /* the binary the trees copy */
 #define T_EXEC_FAILED 100   /* exit code base for a failed execve */
 #define T_USRBIN_DENY 10    /* files denied in the /usr/bin case */
 #define T_USRBIN_RUNS 3     /* timed runs of the /usr/bin case */
 #define T_BIG_ENTRIES 3000  /* files in the synthetic big directory */
 #define T_USRBIN_MAX_US 5000000 /* a generous bound on one build+apply */
-
-/* A temp tree: bin/{ok,denied,denied2,hl}, other/ok2, link, alias, ro, rw. */
-struct t_tree {
-	char dir[T_PATH_MAX];
-};
-
-
-static void t_path(const struct t_tree *t, char *out, const char *rel)
-{
-	snprintf(out, T_PATH_MAX, "%s/%s", t->dir, rel);
-}
 
 static void t_copy(const char *src, const char *dst)
 {
@@ -108,6 +96,7 @@ static void t_skip_below(int abi)
 	}
 }
 
+/* A temp tree: bin/{ok,denied,denied2,hl}, other/ok2, link, alias, ro, rw. */
 static int t_setup(void **state)
 {
 	static const char *const dirs[] = {"bin", "other", "ro", "rw", "out"};
@@ -139,22 +128,6 @@ static int t_setup(void **state)
 	t_path(t, a, "out/f");
 	t_copy(T_TRUE, a);
 	*state = t;
-	return 0;
-}
-
-static int t_rm(const char *path, const struct stat *sb, int flag,
-		struct FTW *ftw)
-{
-	return remove(path) < 0 ? -1 : 0;
-}
-
-static int t_teardown(void **state)
-{
-	struct t_tree *t = *state;
-
-	if (nftw(t->dir, t_rm, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		print_message("could not remove %s\n", t->dir);
-	free(t);
 	return 0;
 }
 
