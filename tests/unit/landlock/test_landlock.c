@@ -223,17 +223,15 @@ static long t_us(const struct timespec *a, const struct timespec *b)
 	       (b->tv_nsec - a->tv_nsec) / 1000;
 }
 
-static void t_child_usrbin(void *arg, int *res)
+/* Build and apply an exec-deny ruleset of the n paths of deny: res[0] and
+ * res[1] what adding them and applying gave, res[2] the microseconds both
+ * took, res[3] the ruleset's rules. */
+static void t_timed_deny(const char **deny, size_t n, int *res)
 {
-	char names[T_USRBIN_DENY][T_PATH_MAX];
-	const char *deny[T_USRBIN_DENY];
-	size_t n = t_usrbin_pick(names);
 	struct timespec a, b;
 	struct landlock_status st;
 	struct landlock_rs *rs;
 
-	for (size_t i = 0; i < n; i++)
-		deny[i] = names[i];
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	rs = landlock_rs_new(LANDLOCK_WANT_EXEC_DENY, NULL);
 	res[0] = landlock_rs_deny_exec(rs, deny, n, NULL, NULL);
@@ -243,6 +241,17 @@ static void t_child_usrbin(void *arg, int *res)
 	landlock_rs_free(rs);
 	res[2] = (int)t_us(&a, &b);
 	res[3] = (int)st.rules;
+}
+
+static void t_child_usrbin(void *arg, int *res)
+{
+	char names[T_USRBIN_DENY][T_PATH_MAX];
+	const char *deny[T_USRBIN_DENY];
+	size_t n = t_usrbin_pick(names);
+
+	for (size_t i = 0; i < n; i++)
+		deny[i] = names[i];
+	t_timed_deny(deny, n, res);
 	res[4] = (int)n;
 	res[5] = t_exec("/usr/bin/true");
 	res[6] = t_exec("/bin/false");
@@ -278,24 +287,13 @@ static void t_child_big(void *arg, int *res)
 	const struct t_tree *t = arg;
 	char p[T_USRBIN_DENY][T_PATH_MAX], ok[T_PATH_MAX];
 	const char *deny[T_USRBIN_DENY];
-	struct timespec a, b;
-	struct landlock_status st;
-	struct landlock_rs *rs;
 
 	for (int i = 0; i < T_USRBIN_DENY; i++) {
 		snprintf(ok, sizeof(ok), "big/f%04d", i * 97);
 		t_path(t, p[i], ok);
 		deny[i] = p[i];
 	}
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	rs = landlock_rs_new(LANDLOCK_WANT_EXEC_DENY, NULL);
-	res[0] = landlock_rs_deny_exec(rs, deny, T_USRBIN_DENY, NULL, NULL);
-	res[1] = landlock_rs_apply(rs);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	landlock_rs_status(rs, &st);
-	landlock_rs_free(rs);
-	res[2] = (int)t_us(&a, &b);
-	res[3] = (int)st.rules;
+	t_timed_deny(deny, T_USRBIN_DENY, res);
 	t_path(t, ok, "big/f0001");
 	res[4] = t_exec(ok);
 	res[5] = t_exec(p[3]);
