@@ -10,6 +10,14 @@ def control_ran(r):
     assert "CONTROL-OK" in r.stdout, (r.returncode, r.stdout, r.stderr)
 
 
+def racy_tool(sb):
+    """A copy of the canary forbidden-tool, scratch/racy-tool (executable)."""
+    racy = sb.scratch / "racy-tool"
+    racy.write_bytes((sb.ws / "tools" / "forbidden-tool").read_bytes())
+    racy.chmod(0o755)
+    return racy
+
+
 def is_exec_deny(e, op="supervisor_exec"):
     pol = e.get("policy") or {}
     return (pol.get("effective_decision") == "deny" and

@@ -8,7 +8,8 @@ import subprocess
 import pytest
 
 import expect
-from helpers import CONTROL, HIDE_TOOL, check_audit, control_ran, is_exec_deny
+from helpers import (CONTROL, HIDE_TOOL, check_audit, control_ran, is_exec_deny,
+                     racy_tool)
 
 
 def markers(sb, *names):
@@ -23,6 +24,16 @@ def assert_no_markers(ms):
 def exec_denied(sb, tech):
     check_audit(sb, tech, "command_policy", is_exec_deny,
                 "a denied exec of forbidden-tool")
+
+
+def hidden_tool_denied(sb, tech, names, script):
+    """Run CONTROL + HIDE_TOOL + script(markers) ($T: the canary): the
+    shell ran, no marker exists, and the denial is audited for tech."""
+    m = markers(sb, *names)
+    r = sb.run(CONTROL + HIDE_TOOL + script(m))
+    control_ran(r)
+    assert_no_markers(m)
+    exec_denied(sb, tech)
 
 
 @pytest.mark.parametrize("mode", expect.modes("nested_interp"))
@@ -48,33 +59,21 @@ def test_nested_interpreters(sandbox, mode):
 @pytest.mark.parametrize("mode", expect.modes("find_exec"))
 def test_find_exec(sandbox, mode):
     sb = sandbox(mode)
-    m = markers(sb, "find")
-    r = sb.run(CONTROL + HIDE_TOOL +
-               f"find {sb.ws} -maxdepth 0 -exec \"$T\" {m[0]} \\;")
-    control_ran(r)
-    assert_no_markers(m)
-    exec_denied(sb, "find_exec")
+    hidden_tool_denied(sb, "find_exec", ["find"], lambda m:
+                       f"find {sb.ws} -maxdepth 0 -exec \"$T\" {m[0]} \\;")
 
 
 @pytest.mark.parametrize("mode", expect.modes("xargs"))
 def test_xargs(sandbox, mode):
-    sb = sandbox(mode)
-    m = markers(sb, "xargs")
-    r = sb.run(CONTROL + HIDE_TOOL + f"echo {m[0]} | xargs \"$T\"")
-    control_ran(r)
-    assert_no_markers(m)
-    exec_denied(sb, "xargs")
+    hidden_tool_denied(sandbox(mode), "xargs", ["xargs"],
+                       lambda m: f"echo {m[0]} | xargs \"$T\"")
 
 
 @pytest.mark.parametrize("mode", expect.modes("background"))
 def test_background(sandbox, mode):
-    sb = sandbox(mode)
-    m = markers(sb, "bg1", "bg2")
-    r = sb.run(CONTROL + HIDE_TOOL +
-               f"sleep 0.1 & \"$T\" {m[0]} & wait; (\"$T\" {m[1]} &); sleep 0.5")
-    control_ran(r)
-    assert_no_markers(m)
-    exec_denied(sb, "background")
+    hidden_tool_denied(sandbox(mode), "background", ["bg1", "bg2"], lambda m:
+                       f"sleep 0.1 & \"$T\" {m[0]} & wait; "
+                       f"(\"$T\" {m[1]} &); sleep 0.5")
 
 
 @pytest.mark.parametrize("mode", expect.modes("base64_sh_c"))
@@ -191,9 +190,7 @@ def test_memfd_exec(sandbox, mode):
 @pytest.mark.parametrize("mode", expect.modes("fd_path_exec"))
 def test_fd_path_exec(sandbox, mode):
     sb = sandbox(mode)
-    racy = sb.scratch / "racy-tool"
-    racy.write_bytes((sb.ws / "tools" / "forbidden-tool").read_bytes())
-    racy.chmod(0o755)
+    racy = racy_tool(sb)
     m = markers(sb, "fd-proc", "fd-dev")
     r = sb.run(CONTROL + f"exec 3<{racy}; /proc/self/fd/3 {m[0]}; /dev/fd/3 {m[1]}")
     control_ran(r)

@@ -8,7 +8,8 @@ import pytest
 
 import expect
 from conftest import SECRET
-from helpers import CONTROL, HIDE_TOOL, check_audit, control_ran, is_exec_deny
+from helpers import (CONTROL, HIDE_TOOL, check_audit, control_ran, is_exec_deny,
+                     racy_tool)
 
 
 def no_leak(r):
@@ -190,9 +191,7 @@ def test_open_path_race(sandbox, mode):
 @pytest.mark.parametrize("mode", expect.modes("exec_path_race"))
 def test_exec_path_race(sandbox, mode):
     sb = sandbox(mode)
-    racy = sb.scratch / "racy-tool"
-    racy.write_bytes((sb.ws / "tools" / "forbidden-tool").read_bytes())
-    racy.chmod(0o755)
+    racy = racy_tool(sb)
     mark = sb.ws / "marker-race"
     prog = compile_helper(sb.scratch, "exec_race", EXEC_RACE)
     r = sb.run(CONTROL + f"{prog} /usr/bin/true {racy} {mark} 4", timeout=60)
