@@ -21,7 +21,9 @@ union sup_notif_buf {
 	unsigned char raw[SUP_NOTIF_BUF];
 };
 
-int sup_respond(const struct sup_req *q, int error, unsigned int flags)
+/* Answer q's notification with error, val and flags (the other fields 0). */
+static int sup_send(const struct sup_req *q, int error, int64_t val,
+		    unsigned int flags)
 {
 	union {
 		struct seccomp_notif_resp r;
@@ -31,25 +33,21 @@ int sup_respond(const struct sup_req *q, int error, unsigned int flags)
 	memset(&u, 0, sizeof(u));
 	u.r.id = q->n->id;
 	u.r.error = error;
+	u.r.val = val;
 	u.r.flags = flags;
 	if (ioctl(q->listener, SECCOMP_IOCTL_NOTIF_SEND, &u.r) < 0)
 		return -errno;
 	return 0;
 }
 
+int sup_respond(const struct sup_req *q, int error, unsigned int flags)
+{
+	return sup_send(q, error, 0, flags);
+}
+
 int sup_respond_val(const struct sup_req *q, int64_t val)
 {
-	union {
-		struct seccomp_notif_resp r;
-		unsigned char raw[SUP_NOTIF_BUF];
-	} u;
-
-	memset(&u, 0, sizeof(u));
-	u.r.id = q->n->id;
-	u.r.val = val;
-	if (ioctl(q->listener, SECCOMP_IOCTL_NOTIF_SEND, &u.r) < 0)
-		return -errno;
-	return 0;
+	return sup_send(q, 0, val, 0);
 }
 
 int sup_deny(const struct sup_req *q)
