@@ -169,8 +169,11 @@ static void config_check_perms(const char *path, struct diag *d)
 			 (unsigned)(st.st_mode & 07777));
 }
 
-int config_load_file(const char *path, char **envp, struct config **out,
-		     struct diag *d)
+/* Load the file path (its permissions checked too) or, when path is NULL,
+ * the len bytes of data named name. */
+static int config_load(const char *path, const char *data, size_t len,
+		       const char *name, char **envp, struct config **out,
+		       struct diag *d)
 {
 	struct ydoc *doc = NULL;
 	struct diag local;
@@ -180,9 +183,13 @@ int config_load_file(const char *path, char **envp, struct config **out,
 	diag_init(&local);
 	if (d == NULL)
 		d = &local;
-	r = ydoc_parse_file(path, &doc, d);
+	if (path != NULL)
+		r = ydoc_parse_file(path, &doc, d);
+	else
+		r = ydoc_parse(data, len, name ? name : "<config>", &doc, d);
 	if (r == 0) {
-		config_check_perms(path, d);
+		if (path != NULL)
+			config_check_perms(path, d);
 		r = config_run(doc, envp, out, d);
 	}
 	ydoc_free(doc);
@@ -190,23 +197,16 @@ int config_load_file(const char *path, char **envp, struct config **out,
 	return r;
 }
 
+int config_load_file(const char *path, char **envp, struct config **out,
+		     struct diag *d)
+{
+	return config_load(path, NULL, 0, NULL, envp, out, d);
+}
+
 int config_load_buffer(const char *data, size_t len, const char *name,
 		       char **envp, struct config **out, struct diag *d)
 {
-	struct ydoc *doc = NULL;
-	struct diag local;
-	int r;
-
-	*out = NULL;
-	diag_init(&local);
-	if (d == NULL)
-		d = &local;
-	r = ydoc_parse(data, len, name ? name : "<config>", &doc, d);
-	if (r == 0)
-		r = config_run(doc, envp, out, d);
-	ydoc_free(doc);
-	diag_release(&local);
-	return r;
+	return config_load(NULL, data, len, name, envp, out, d);
 }
 
 int config_load_defaults(char **envp, struct config **out, struct diag *d)
