@@ -123,18 +123,26 @@ static int trash_mkdirs(const char *path)
 	return 0;
 }
 
-/* A trash directory must be ours and writable by nobody else. */
+/* A trash directory must be ours and writable by nobody else: fd (just
+ * opened; < 0: the open's errno) is returned when it is, else closed. */
 static int trash_dir_check(int fd)
 {
 	struct stat st;
+	int rc = 0;
 
-	if (fstat(fd, &st) < 0)
+	if (fd < 0)
 		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	if (st.st_uid != geteuid() || (st.st_mode & 022) != 0)
-		return -EPERM;
-	return 0;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISDIR(st.st_mode))
+		rc = -ENOTDIR;
+	else if (st.st_uid != geteuid() || (st.st_mode & 022) != 0)
+		rc = -EPERM;
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
 }
 
 int trash_root_open(const char *root, bool create)
@@ -146,18 +154,12 @@ int trash_root_open(const char *root, bool create)
 	if (create && (rc = trash_mkdirs(root)) < 0)
 		return rc;
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if ((rc = trash_dir_check(fd)) < 0) {
-		close(fd);
-		return rc;
-	}
-	return fd;
+	return trash_dir_check(fd);
 }
 
 int trash_session_open(int rootfd, const char *session, bool create)
 {
-	int fd, rc;
+	int fd;
 
 	if (!trash_session_valid(session))
 		return -EINVAL;
@@ -165,11 +167,5 @@ int trash_session_open(int rootfd, const char *session, bool create)
 		return -errno;
 	fd = openat(rootfd, session,
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if ((rc = trash_dir_check(fd)) < 0) {
-		close(fd);
-		return rc;
-	}
-	return fd;
+	return trash_dir_check(fd);
 }
