@@ -19,6 +19,8 @@ import threading
 import time
 
 TOP = pathlib.Path(__file__).resolve().parents[2]
+# The environment the test shells run with.
+ENV = {"PATH": "/usr/bin:/bin", "HOME": "/root", "LANG": "C"}
 
 
 def build_dir():

@@ -12,13 +12,12 @@ import time
 
 import pytest
 
-from gateway import (Daemon, build_dir, events, make_root, policy_with,
+from gateway import (ENV, Daemon, build_dir, events, make_root, policy_with,
                      root_shell)
 
 BIN = build_dir()
 AGENTSH = str(BIN / "agentsh")
 SHIM = str(BIN / "agentsh-shell-shim")
-ENV = {"PATH": "/usr/bin:/bin", "HOME": "/root", "LANG": "C"}
 DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
 # Names under allowed.test may be connected to on 443, so they resolve.
 NET_RULES = """  - name: allow-test-names

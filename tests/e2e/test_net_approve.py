@@ -8,13 +8,12 @@ import struct
 
 import pytest
 
-from gateway import (Daemon, build_dir, events, make_root, policy_with,
+from gateway import (ENV, Daemon, build_dir, events, make_root, policy_with,
                      root_shell, serve)
 
 BIN = build_dir()
 AGENTSH = str(BIN / "agentsh")
 SHIM = str(BIN / "agentsh-shell-shim")
-ENV = {"PATH": "/usr/bin:/bin", "HOME": "/root", "LANG": "C"}
 RULES = """network_rules:
   - name: approve-approve-test
     domains: ["approve.test"]

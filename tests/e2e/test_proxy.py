@@ -10,13 +10,12 @@ import time
 
 import pytest
 
-from gateway import (Daemon, build_dir, events, make_root, policy_with,
+from gateway import (ENV, Daemon, build_dir, events, make_root, policy_with,
                      root_shell, serve)
 
 BIN = build_dir()
 AGENTSH = str(BIN / "agentsh")
 SHIM = str(BIN / "agentsh-shell-shim")
-ENV = {"PATH": "/usr/bin:/bin", "HOME": "/root", "LANG": "C"}
 RULES = """network_rules:
   - name: block-blocked-example
     domains: ["blocked.example.com"]

@@ -14,13 +14,12 @@ import time
 import pytest
 
 import gateway
-from gateway import (Daemon, build_dir, make_root, make_test_ca, policy_with,
-                     root_shell)
+from gateway import (ENV, Daemon, build_dir, make_root, make_test_ca,
+                     policy_with, root_shell)
 
 BIN = build_dir()
 AGENTSH = str(BIN / "agentsh")
 SHIM = str(BIN / "agentsh-shell-shim")
-ENV = {"PATH": "/usr/bin:/bin", "HOME": "/root", "LANG": "C"}
 NAMES = ["git.allowed.test", "npm.allowed.test", "py.allowed.test",
          "denied.test"]
 RULES = """network_rules:

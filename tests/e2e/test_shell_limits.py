@@ -8,13 +8,12 @@ import time
 
 import pytest
 
-from gateway import TOP, Daemon, build_dir, bwrap_cmd, make_root, \
-    sanitized_build
+from gateway import (ENV, TOP, Daemon, build_dir, bwrap_cmd, make_root,
+                     sanitized_build)
 
 BIN = build_dir()
 AGENTSH = str(BIN / "agentsh")
 SHIM = str(BIN / "agentsh-shell-shim")
-ENV = {"PATH": "/usr/bin:/bin", "HOME": "/root", "LANG": "C"}
 # The shipped policy without its CPU quota (a throttle by design).
 # The test reads other processes' /proc/PID/cgroup, which the shipped
 # policy denies (deny-proc-sys): allow that first.

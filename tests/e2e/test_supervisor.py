@@ -10,12 +10,12 @@ import time
 
 import pytest
 
-from gateway import Daemon, build_dir, bwrap_cmd, events, make_root, root_shell
+from gateway import (ENV, Daemon, build_dir, bwrap_cmd, events, make_root,
+                     root_shell)
 
 BIN = build_dir()
 AGENTSH = str(BIN / "agentsh")
 SHIM = str(BIN / "agentsh-shell-shim")
-ENV = {"PATH": "/usr/bin:/bin", "HOME": "/root", "LANG": "C"}
 # unshare exists on this machine (sudo does not); the shipped policy
 # denies both (block-shell-escape).
 NESTED = ('python3 -c "import os; os.execv(\\"/usr/bin/unshare\\", '

@@ -21,14 +21,13 @@ import time
 import pytest
 
 import gateway
-from gateway import (QuietHandler, Daemon, build_dir, bwrap_cmd,
+from gateway import (ENV, QuietHandler, Daemon, build_dir, bwrap_cmd,
                      cap_net_admin, make_root, make_test_ca, policy_with,
                      root_shell, serve)
 
 BIN = build_dir()
 AGENTSH = str(BIN / "agentsh")
 SHIM = str(BIN / "agentsh-shell-shim")
-ENV = {"PATH": "/usr/bin:/bin", "HOME": "/root", "LANG": "C"}
 DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
 RULES = """network_rules:
   - name: deny-denied-test
