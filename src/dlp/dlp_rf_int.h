@@ -46,8 +46,11 @@ struct dlp_rf_key {
 };
 
 int dlp_rf_col(const struct dlp_rf_cur *c);
+/* An error (counted in c->errors) or a warning at fname:line:col. */
 void dlp_rf_err(struct dlp_rf_cur *c, int line, int col, const char *code,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void dlp_rf_warn(struct dlp_rf_cur *c, int line, int col, const char *code,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Check the whole text: line lengths, UTF-8, no NUL; 0, -EINVAL, -E2BIG. */
 int dlp_rf_prescan(struct dlp_rf_cur *c);
 void dlp_rf_ws(struct dlp_rf_cur *c);
@@ -57,7 +60,7 @@ void dlp_rf_skip_line(struct dlp_rf_cur *c);
 int dlp_rf_eol(struct dlp_rf_cur *c);
 /* Skip blank lines, comments and whitespace; false at the end. */
 bool dlp_rf_skip_blank(struct dlp_rf_cur *c);
-/* A key, possibly dotted (parts separated by '.'), up to stop. */
+/* A key, possibly dotted (parts separated by '.'), and the blanks after. */
 int dlp_rf_key(struct dlp_rf_cur *c, struct dlp_rf_key *k);
 void dlp_rf_key_release(struct dlp_rf_key *k);
 int dlp_rf_value(struct dlp_rf_cur *c, struct dlp_rf_val *v, int depth);

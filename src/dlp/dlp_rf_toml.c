@@ -14,17 +14,39 @@ int dlp_rf_col(const struct dlp_rf_cur *c)
 	return (int)(c->pos - c->lstart) + 1;
 }
 
+static void dlp_rf_vdiag(struct dlp_rf_cur *c, enum diag_severity sev,
+			 int line, int col, const char *code, const char *fmt,
+			 va_list ap) __attribute__((format(printf, 6, 0)));
+
+static void dlp_rf_vdiag(struct dlp_rf_cur *c, enum diag_severity sev,
+			 int line, int col, const char *code, const char *fmt,
+			 va_list ap)
+{
+	char msg[DIAG_MSG_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	diag_add(c->d, sev, c->fname, line, col, code, "%s", msg);
+	c->errors += sev == DIAG_ERROR;
+}
+
 void dlp_rf_err(struct dlp_rf_cur *c, int line, int col, const char *code,
 		const char *fmt, ...)
 {
-	char msg[DIAG_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	dlp_rf_vdiag(c, DIAG_ERROR, line, col, code, fmt, ap);
 	va_end(ap);
-	diag_add(c->d, DIAG_ERROR, c->fname, line, col, code, "%s", msg);
-	c->errors++;
+}
+
+void dlp_rf_warn(struct dlp_rf_cur *c, int line, int col, const char *code,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	dlp_rf_vdiag(c, DIAG_WARNING, line, col, code, fmt, ap);
+	va_end(ap);
 }
 
 /* The byte at pos + off, or -1 past the end. */

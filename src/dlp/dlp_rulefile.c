@@ -4,7 +4,6 @@
  * DLP custom patterns. See dlp_rulefile.h for the accepted subset.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,22 +48,6 @@ struct dlp_rf_parse {
 	struct buf tables[DLP_RF_TABLES_MAX];
 	size_t ntables;
 };
-
-static void dlp_rf_warn(struct dlp_rf_cur *c, int line, int col,
-			const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static void dlp_rf_warn(struct dlp_rf_cur *c, int line, int col,
-			const char *code, const char *fmt, ...)
-{
-	char msg[DIAG_MSG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	diag_add(c->d, DIAG_WARNING, c->fname, line, col, code, "%s", msg);
-}
 
 size_t dlp_rulefile_count(const struct dlp_rulefile *rf)
 {

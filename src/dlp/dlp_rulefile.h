@@ -15,12 +15,15 @@
  * gitleaks mapping: `id` (required, [A-Za-z0-9_.-], shorter than
  * DLP_NAME_MAX) is the pattern name; its display is the id upper-cased
  * with '-' and '.' turned into '_'; `regex` is the pattern. A rule with
- * `path` and no `regex` is skipped with a warning. `description`,
+ * `path` and no `regex` is skipped with a warning; the `path` of a rule
+ * with a regex is ignored (the regex applies to all text). `description`,
  * `secretGroup`, `entropy`, `keywords` and `tags` are accepted and ignored:
  * the whole match is redacted, which is the safer side. Allowlists
  * ([rules.allowlist], [[rules.allowlists]], [allowlist], [[allowlists]])
  * and [extend] are parsed and not applied (one warning per rule or table);
- * unknown keys and tables are warnings.
+ * unknown keys and tables are warnings. The regexes are kept as written
+ * (gitleaks uses Go RE2 syntax; dlp_engine_new compiles them as PCRE2 and
+ * reports the ones it rejects).
  */
 #ifndef AGENTSH_DLP_RULEFILE_H
 #define AGENTSH_DLP_RULEFILE_H
