@@ -254,7 +254,9 @@ static bool dlp_rf_line_end_bs(struct dlp_rf_cur *c)
 	}
 }
 
-/* The closing quote q of a string at pos; 1 when it was content. */
+/* The closing quote q of a string at pos; 1 when it was content. A
+ * multi-line string may end with up to two quotes of content before its
+ * closing three (TOML 1.0), so a run of more than five is an error. */
 static int dlp_rf_str_close(struct dlp_rf_cur *c, struct buf *b, char q,
 			    bool multi, int line, int col)
 {
