@@ -16,6 +16,9 @@
 #define DLP_RF_KEY_PARTS_MAX 8    /* parts of a dotted table name */
 #define DLP_RF_NUM_MAX 64         /* characters of one number */
 #define DLP_RF_ERRORS_MAX 64      /* syntax errors before giving up */
+#define DLP_RF_DEFS_MAX 1024      /* keys and tables remembered at once */
+/* bytes of a table path plus a key, parts ending in NUL bytes */
+#define DLP_RF_PATH_MAX (2 * DLP_RF_KEY_PARTS_MAX * (DLP_RF_KEY_MAX + 1))
 
 enum dlp_rf_type { DLP_RF_STR, DLP_RF_INT, DLP_RF_FLOAT, DLP_RF_BOOL,
 		   DLP_RF_ARRAY };
@@ -45,6 +48,23 @@ struct dlp_rf_key {
 	int line, col;
 };
 
+/* A defined key ('K'), table ('T') or array of tables ('A'): its path
+ * from the root, each part ending in a NUL byte. */
+struct dlp_rf_def {
+	char kind;
+	char *path;
+	size_t len;
+};
+
+/* What the document defines so far, for TOML's no-redefinition rules; the
+ * contents of an array's previous element are forgotten at [[array]]. */
+struct dlp_rf_defs {
+	struct dlp_rf_def v[DLP_RF_DEFS_MAX];
+	size_t n;
+	struct buf cur; /* path of the current table */
+	bool valid;     /* false after a bad header: its keys are not kept */
+};
+
 int dlp_rf_col(const struct dlp_rf_cur *c);
 /* An error (counted in c->errors) or a warning at fname:line:col. */
 void dlp_rf_err(struct dlp_rf_cur *c, int line, int col, const char *code,
@@ -64,5 +84,14 @@ bool dlp_rf_skip_blank(struct dlp_rf_cur *c);
 int dlp_rf_key(struct dlp_rf_cur *c, struct dlp_rf_key *k);
 void dlp_rf_key_release(struct dlp_rf_key *k);
 int dlp_rf_value(struct dlp_rf_cur *c, struct dlp_rf_val *v, int depth);
+
+void dlp_rf_defs_init(struct dlp_rf_defs *s);
+void dlp_rf_defs_release(struct dlp_rf_defs *s);
+/* Enter table k ([[k]] when arr): an error when that redefines something. */
+int dlp_rf_defs_table(struct dlp_rf_defs *s, struct dlp_rf_cur *c,
+		      const struct dlp_rf_key *k, bool arr);
+/* Define key k in the current table: an error when it is there already. */
+int dlp_rf_defs_key(struct dlp_rf_defs *s, struct dlp_rf_cur *c,
+		    const struct dlp_rf_key *k);
 
 #endif

@@ -12,8 +12,6 @@
 #include "dlp/dlp_rf_int.h"
 #include "dlp/dlp_rulefile.h"
 
-#define DLP_RF_TABLE_KEYS_MAX 256  /* keys of one table */
-#define DLP_RF_TABLES_MAX 1024     /* [table] headers remembered at once */
 #define DLP_RF_NAME_TEXT_MAX 256   /* a table name in a message */
 
 struct dlp_rf_rule {
@@ -41,12 +39,7 @@ struct dlp_rf_parse {
 	int rline, rcol, idline, idcol;
 	char id[DLP_NAME_MAX];
 	char *regex;
-	/* keys of the current table, for duplicates */
-	char *keys[DLP_RF_TABLE_KEYS_MAX];
-	size_t nkeys;
-	/* explicit [table] names (parts joined by NUL bytes), for duplicates */
-	struct buf tables[DLP_RF_TABLES_MAX];
-	size_t ntables;
+	struct dlp_rf_defs defs;
 };
 
 size_t dlp_rulefile_count(const struct dlp_rulefile *rf)
@@ -82,87 +75,6 @@ static void dlp_rf_name_text(const struct dlp_rf_key *k, char *out,
 	for (i = 0; i < k->n && n < size; i++)
 		n += (size_t)snprintf(out + n, size - n, "%s%s", i ? "." : "",
 				      k->parts[i].data);
-}
-
-static void dlp_rf_keys_reset(struct dlp_rf_parse *ps)
-{
-	while (ps->nkeys > 0)
-		free(ps->keys[--ps->nkeys]);
-}
-
-/* Remember a key of the current table; an error when it is there twice. */
-static int dlp_rf_keys_add(struct dlp_rf_parse *ps, const struct dlp_rf_key *k)
-{
-	const char *key = k->parts[0].data;
-	size_t i;
-
-	for (i = 0; i < ps->nkeys; i++) {
-		if (strcmp(ps->keys[i], key) == 0) {
-			dlp_rf_err(&ps->c, k->line, k->col, "toml-dup-key",
-				   "key '%s' defined twice in this table", key);
-			return -EINVAL;
-		}
-	}
-	if (ps->nkeys == DLP_RF_TABLE_KEYS_MAX) {
-		dlp_rf_err(&ps->c, k->line, k->col, "toml-limit",
-			   "more than %d keys in one table",
-			   DLP_RF_TABLE_KEYS_MAX);
-		return -E2BIG;
-	}
-	ps->keys[ps->nkeys] = strdup(key);
-	if (ps->keys[ps->nkeys] == NULL)
-		return -ENOMEM;
-	ps->nkeys++;
-	return 0;
-}
-
-/* Forget the [rules.*] tables of the previous [[rules]] element. */
-static void dlp_rf_tables_forget_rule(struct dlp_rf_parse *ps)
-{
-	static const char pre[] = "rules"; /* with its NUL separator */
-	size_t i = 0;
-
-	while (i < ps->ntables) {
-		if (ps->tables[i].len > sizeof(pre) &&
-		    memcmp(ps->tables[i].data, pre, sizeof(pre)) == 0) {
-			buf_release(&ps->tables[i]);
-			ps->tables[i] = ps->tables[--ps->ntables];
-		} else {
-			i++;
-		}
-	}
-}
-
-/* Remember the [table] k; an error when it was defined before. */
-static int dlp_rf_tables_add(struct dlp_rf_parse *ps,
-			     const struct dlp_rf_key *k)
-{
-	struct buf b;
-	size_t i;
-	int rc = 0;
-
-	buf_init(&b, DLP_RF_KEY_PARTS_MAX * (DLP_RF_KEY_MAX + 1));
-	for (i = 0; i < k->n && rc == 0; i++)
-		rc = buf_append(&b, k->parts[i].data, k->parts[i].len + 1);
-	for (i = 0; i < ps->ntables && rc == 0; i++) {
-		if (ps->tables[i].len == b.len &&
-		    memcmp(ps->tables[i].data, b.data, b.len) == 0) {
-			dlp_rf_err(&ps->c, k->line, k->col, "toml-dup-table",
-				   "table defined twice");
-			rc = -EINVAL;
-		}
-	}
-	if (rc == 0 && ps->ntables == DLP_RF_TABLES_MAX) {
-		dlp_rf_err(&ps->c, k->line, k->col, "toml-limit",
-			   "more than %d tables", DLP_RF_TABLES_MAX);
-		rc = -E2BIG;
-	}
-	if (rc == 0) {
-		ps->tables[ps->ntables++] = b;
-		return 0;
-	}
-	buf_release(&b);
-	return rc;
 }
 
 /* Append the finished rule; rf takes the regex. */
@@ -265,7 +177,6 @@ static int dlp_rf_rule_sub(struct dlp_rf_parse *ps, const struct dlp_rf_key *k,
 /* Start a new [[rules]] element. */
 static void dlp_rf_rule_start(struct dlp_rf_parse *ps, int line, int col)
 {
-	dlp_rf_tables_forget_rule(ps);
 	ps->in_rule = true;
 	ps->rule_seen = true;
 	ps->allow_warned = false;
@@ -285,17 +196,17 @@ static int dlp_rf_enter(struct dlp_rf_parse *ps, const struct dlp_rf_key *k,
 	int rc;
 
 	dlp_rf_name_text(k, name, sizeof(name));
-	if (top && dlp_rf_is(k, 0, "rules")) {
-		if (arr) {
-			dlp_rf_rule_start(ps, line, col);
-			return 0;
-		}
+	if (top && !arr && dlp_rf_is(k, 0, "rules")) {
 		dlp_rf_err(&ps->c, k->line, k->col, "toml-table",
 			   "rules must be an array of tables: use [[rules]]");
 		return -EINVAL;
 	}
-	if (!arr && (rc = dlp_rf_tables_add(ps, k)) < 0)
+	if ((rc = dlp_rf_defs_table(&ps->defs, &ps->c, k, arr)) < 0)
 		return rc;
+	if (top && dlp_rf_is(k, 0, "rules")) {
+		dlp_rf_rule_start(ps, line, col);
+		return 0;
+	}
 	if (dlp_rf_is(k, 0, "rules"))
 		return dlp_rf_rule_sub(ps, k, arr, name);
 	if (top && ((!arr && dlp_rf_is(k, 0, "allowlist")) ||
@@ -322,7 +233,7 @@ static int dlp_rf_header(struct dlp_rf_parse *ps)
 	int line = c->line, col = dlp_rf_col(c), rc;
 
 	rc = dlp_rf_finish_rule(ps);
-	dlp_rf_keys_reset(ps);
+	ps->defs.valid = false;
 	ps->sec = DLP_RF_SEC_IGNORED;
 	if (rc < 0)
 		return rc;
@@ -475,7 +386,7 @@ static int dlp_rf_keyval(struct dlp_rf_parse *ps)
 		rc = dlp_rf_value(c, &v, 0);
 	}
 	if (rc == 0)
-		rc = dlp_rf_keys_add(ps, &k);
+		rc = dlp_rf_defs_key(&ps->defs, c, &k);
 	if (rc == 0)
 		rc = dlp_rf_assign(ps, &k, &v);
 	if (rc == 0)
@@ -523,9 +434,7 @@ static void dlp_rf_parse_free(struct dlp_rf_parse *ps)
 {
 	if (ps == NULL)
 		return;
-	dlp_rf_keys_reset(ps);
-	while (ps->ntables > 0)
-		buf_release(&ps->tables[--ps->ntables]);
+	dlp_rf_defs_release(&ps->defs);
 	free(ps->regex);
 	dlp_rulefile_free(ps->rf);
 	free(ps);
@@ -546,6 +455,8 @@ int dlp_rulefile_parse(const char *text, size_t len, const char *fname,
 		goto out;
 	}
 	ps = calloc(1, sizeof(*ps));
+	if (ps != NULL)
+		dlp_rf_defs_init(&ps->defs);
 	if (ps == NULL || (ps->rf = calloc(1, sizeof(*ps->rf))) == NULL) {
 		rc = -ENOMEM;
 		goto out;

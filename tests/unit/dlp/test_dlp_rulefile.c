@@ -224,6 +224,13 @@ static const struct t_err t_errs[] = {
 	{ "k =\n", -EINVAL, 1, 4, "missing value" },
 	{ "k = 'a\x01'\n", -EINVAL, 1, 7, "control character" },
 	{ "k = 'a'\n\xff\n", -EINVAL, 2, 1, "invalid UTF-8" },
+	{ "rules = 1\n[[rules]]\n", -EINVAL, 2, 3, "already a key" },
+	{ "[a.b]\n[[a]]\n", -EINVAL, 2, 3, "already a table" },
+	{ "[[x]]\n[x]\n", -EINVAL, 2, 2, "already an array of tables" },
+	{ "[x]\ny = 1\n[x.y.z]\n", -EINVAL, 3, 2, "already a key" },
+	{ "[[rules]]\nid = 'a'\nregex = 'x'\n[rules.id]\n", -EINVAL, 4, 2,
+	  "already a key" },
+	{ "[x.y]\n[x]\ny = 2\n", -EINVAL, 3, 1, "is already a table" },
 	{ "k = 0x\n", -EINVAL, 1, 5, "bad number" },
 	{ "k = 99999999999999999999\n", -EINVAL, 1, 5, "bad number" },
 };
@@ -330,7 +337,16 @@ static void test_values(void **state)
 		"[[rules]]\n"
 		"id = \"a\"\n"
 		"regex = \"\\\"\\\\\\b\\f\\n\\r\"\n"
-		"unknown = 1\n";
+		"unknown = 1\n"
+		"[rules.allowlist]\n"
+		"[[rules]]\n"
+		"id = \"b\"\n"
+		"regex = 'b'\n"
+		"[rules.allowlist]\n"
+		"[[allowlists]]\n"
+		"x = 1\n"
+		"[[allowlists]]\n"
+		"x = 2\n";
 	const struct dlp_custom *c;
 	struct t_rf t;
 
@@ -338,7 +354,9 @@ static void test_values(void **state)
 	t_parse(&t, text, strlen(text));
 	assert_int_equal(t.rc, 0);
 	c = dlp_rulefile_rules(t.rf);
+	assert_int_equal(dlp_rulefile_count(t.rf), 2);
 	assert_string_equal(c[0].regex, "\"\\\b\f\n\r");
+	assert_string_equal(c[1].name, "b");
 	assert_non_null(t_find(&t.d, DIAG_WARNING, "unknown rule key"));
 	t_done(&t);
 }
