@@ -126,12 +126,15 @@ int dlp_rf_defs_table(struct dlp_rf_defs *s, struct dlp_rf_cur *c,
 		return -EINVAL;
 	}
 	/* [[k]] again: a new element of the array */
-	if (dlp_rf_defs_find(s, s->cur.data, s->cur.len) != NULL)
+	if (dlp_rf_defs_find(s, s->cur.data, s->cur.len) != NULL) {
 		dlp_rf_defs_forget(s, &s->cur);
-	else if ((rc = dlp_rf_defs_add(s, c, k, arr ? 'A' : 'T', &s->cur)) < 0)
+		rc = 1;
+	} else if ((rc = dlp_rf_defs_add(s, c, k, arr ? 'A' : 'T',
+					 &s->cur)) < 0) {
 		return rc;
+	}
 	s->valid = true;
-	return 0;
+	return rc;
 }
 
 int dlp_rf_defs_key(struct dlp_rf_defs *s, struct dlp_rf_cur *c,

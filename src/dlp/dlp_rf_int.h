@@ -87,7 +87,8 @@ int dlp_rf_value(struct dlp_rf_cur *c, struct dlp_rf_val *v, int depth);
 
 void dlp_rf_defs_init(struct dlp_rf_defs *s);
 void dlp_rf_defs_release(struct dlp_rf_defs *s);
-/* Enter table k ([[k]] when arr): an error when that redefines something. */
+/* Enter table k ([[k]] when arr): an error when that redefines something,
+ * 1 for a further element of an array, else 0. */
 int dlp_rf_defs_table(struct dlp_rf_defs *s, struct dlp_rf_cur *c,
 		      const struct dlp_rf_key *k, bool arr);
 /* Define key k in the current table: an error when it is there already. */

@@ -192,7 +192,7 @@ static int dlp_rf_enter(struct dlp_rf_parse *ps, const struct dlp_rf_key *k,
 			bool arr, int line, int col)
 {
 	char name[DLP_RF_NAME_TEXT_MAX];
-	bool top = k->n == 1;
+	bool top = k->n == 1, again;
 	int rc;
 
 	dlp_rf_name_text(k, name, sizeof(name));
@@ -203,12 +203,16 @@ static int dlp_rf_enter(struct dlp_rf_parse *ps, const struct dlp_rf_key *k,
 	}
 	if ((rc = dlp_rf_defs_table(&ps->defs, &ps->c, k, arr)) < 0)
 		return rc;
+	again = rc == 1;
 	if (top && dlp_rf_is(k, 0, "rules")) {
 		dlp_rf_rule_start(ps, line, col);
 		return 0;
 	}
 	if (dlp_rf_is(k, 0, "rules"))
 		return dlp_rf_rule_sub(ps, k, arr, name);
+	/* other arrays of tables: one warning for all their elements */
+	if (again)
+		return 0;
 	if (top && ((!arr && dlp_rf_is(k, 0, "allowlist")) ||
 		    (arr && dlp_rf_is(k, 0, "allowlists"))))
 		dlp_rf_warn(&ps->c, k->line, k->col, "allowlist-ignored",

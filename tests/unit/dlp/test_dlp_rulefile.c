@@ -357,6 +357,9 @@ static void test_values(void **state)
 	assert_int_equal(dlp_rulefile_count(t.rf), 2);
 	assert_string_equal(c[0].regex, "\"\\\b\f\n\r");
 	assert_string_equal(c[1].name, "b");
+	/* 4 unknown top-level keys, 1 unknown rule key, 2 rule allowlists,
+	 * and 1 for both [[allowlists]] elements */
+	assert_int_equal(t.d.warnings, 8);
 	assert_non_null(t_find(&t.d, DIAG_WARNING, "unknown rule key"));
 	t_done(&t);
 }
