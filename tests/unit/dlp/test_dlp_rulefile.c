@@ -326,6 +326,48 @@ static void test_too_many_rules(void **state)
 	buf_release(&b);
 }
 
+/* text with the error at line:col, -E2BIG */
+static void t_limit(const char *text, size_t len, int line, int col)
+{
+	struct t_rf t;
+
+	t_parse(&t, text, len);
+	assert_int_equal(t.rc, -E2BIG);
+	assert_null(t.rf);
+	assert_true(t.d.n > 0 && t.d.v[0].line == line &&
+		    t.d.v[0].col == col);
+	t_done(&t);
+}
+
+/* Strings, arrays and nesting past their named limits. */
+static void test_limits(void **state)
+{
+	struct buf b;
+	size_t i;
+
+	(void)state;
+	buf_init(&b, 1u << 20);
+	/* a multi-line string of 700 lines of 100 bytes */
+	assert_int_equal(buf_puts(&b, "\nk = '''\n"), 0);
+	for (i = 0; i < 700; i++)
+		assert_int_equal(buf_printf(&b, "%099d\n", 0), 0);
+	assert_int_equal(buf_puts(&b, "'''\n"), 0);
+	assert_true(b.len > DLP_RF_STR_MAX);
+	t_limit(b.data, b.len, 2, 5);
+	buf_reset(&b);
+	assert_int_equal(buf_puts(&b, "k = [\n"), 0);
+	for (i = 0; i <= DLP_RF_ARRAY_MAX; i++)
+		assert_int_equal(buf_puts(&b, "1,\n"), 0);
+	assert_int_equal(buf_puts(&b, "]\n"), 0);
+	t_limit(b.data, b.len, 1, 5);
+	buf_reset(&b);
+	assert_int_equal(buf_puts(&b, "k = "), 0);
+	for (i = 0; i <= DLP_RF_DEPTH_MAX; i++)
+		assert_int_equal(buf_puts(&b, "["), 0);
+	t_limit(b.data, b.len, 1, 5 + DLP_RF_DEPTH_MAX);
+	buf_release(&b);
+}
+
 /* Values of the subset that gitleaks files rarely use. */
 static void test_values(void **state)
 {
@@ -375,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_too_many_rules),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
