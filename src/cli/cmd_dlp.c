@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "dlp/dlp.h"
 #include "dlp/dlp_tok.h"
+#include "dlpcfg/dlpcfg.h"
 
 #define DLP_CLI_IN_MAX (64u << 20)    /* bytes read from FILE or stdin */
 #define DLP_CLI_OUT_MAX (256u << 20)  /* bytes of output */
@@ -50,7 +51,10 @@ static const char dlp_help[] =
 "    Hugging Face, Databricks, Shopify, DigitalOcean, Discord,\n"
 "    Telegram, Mailgun, JWT, PEM private keys, passwords in URLs, and\n"
 "    password/secret/token assignments of high entropy), plus the\n"
-"    config's custom patterns. Obvious placeholders (EXAMPLE, xxxx,\n"
+"    config's custom patterns and the rules of the gitleaks-style TOML\n"
+"    files in dlp.rule_files (each [[rules]] id and regex; a match is\n"
+"    redacted whole, allowlists are not applied, path-only rules are\n"
+"    skipped). Obvious placeholders (EXAMPLE, xxxx,\n"
 "    your-key-here, ${VAR}, 0000...) and reserved example domains are\n"
 "    ignored. Overlapping findings are merged into one replacement.\n"
 "    Tokens and [REDACTED:...] markers already in the text are left as\n"
@@ -62,10 +66,11 @@ static const char dlp_help[] =
 "    of a memchr+memcpy baseline over the same bytes.\n"
 "\n"
 "OPTIONS\n"
-"    --config FILE  Take the detectors, custom patterns and dlp.mode\n"
-"                   (redact, tokenize or disabled) from the dlp section\n"
-"                   of this server configuration. Without it, every\n"
-"                   built-in detector is on and the mode is redact.\n"
+"    --config FILE  Take the detectors, custom patterns, rule files and\n"
+"                   dlp.mode (redact, tokenize or disabled) from the dlp\n"
+"                   section of this server configuration. Without it,\n"
+"                   every built-in detector is on and the mode is\n"
+"                   redact.\n"
 "    --json         Print {\"findings\":[{\"rule\",\"display\",\"start\",\n"
 "                   \"end\",\"action\"}]} instead of the text: byte\n"
 "                   offsets into the input, end exclusive, and action\n"
@@ -106,46 +111,20 @@ static int dlp_cli_engine(const char *cfgpath, char **envp,
 			  struct dlp_engine **e, enum config_dlp_mode *mode)
 {
 	struct dlp_opts o;
-	struct dlp_custom *cu = NULL;
 	struct config *cfg = NULL;
 	struct diag d;
-	int rc = 0;
+	int rc;
 
 	diag_init(&d);
-	dlp_opts_default(&o);
-	if (cfgpath != NULL) {
-		rc = config_load_file(cfgpath, envp, &cfg, &d);
-		if (rc < 0)
-			goto out;
-		o.email = cfg->dlp.patterns.email;
-		o.phone = cfg->dlp.patterns.phone;
-		o.credit_card = cfg->dlp.patterns.credit_card;
-		o.ssn = cfg->dlp.patterns.ssn;
-		o.api_keys = cfg->dlp.patterns.api_keys;
-		cu = calloc(cfg->dlp.n_custom_patterns + 1, sizeof(*cu));
-		if (cu == NULL) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		for (size_t i = 0; i < cfg->dlp.n_custom_patterns; i++) {
-			cu[i].name = cfg->dlp.custom_patterns[i].name;
-			cu[i].display = cfg->dlp.custom_patterns[i].display;
-			cu[i].regex = cfg->dlp.custom_patterns[i].regex;
-		}
-		o.custom = cu;
-		o.n_custom = cfg->dlp.n_custom_patterns;
+	if (cfgpath == NULL) {
+		dlp_opts_default(&o);
+		rc = dlp_engine_new(&o, e, &d);
+	} else if ((rc = config_load_file(cfgpath, envp, &cfg, &d)) == 0) {
 		*mode = cfg->dlp.mode;
-		if (cfg->dlp.mode == CONFIG_DLP_DISABLED) {
-			o.email = o.phone = o.credit_card = false;
-			o.ssn = o.api_keys = false;
-			o.n_custom = 0;
-		}
+		rc = dlpcfg_engine(cfg, e, &d);
 	}
-	rc = dlp_engine_new(&o, e, &d);
-out:
 	diag_print(&d, stderr);
 	diag_release(&d);
-	free(cu);
 	config_free(cfg);
 	return rc;
 }

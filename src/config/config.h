@@ -331,6 +331,7 @@ struct config_dlp {
 	} patterns;
 	struct config_dlp_pattern *custom_patterns;
 	size_t n_custom_patterns;
+	char **rule_files; /* gitleaks-style TOML rule files, absolute paths */
 };
 
 struct config {

@@ -128,12 +128,31 @@ static void config_check_dups(struct config_ctx *c,
 	}
 }
 
+/* dlp.rule_files are read by the daemon, whose working directory is not
+ * the config's: only absolute paths. */
+static void config_check_rule_files(struct config_ctx *c,
+				    const struct config_dlp *dlp,
+				    const struct ydoc_node *seq)
+{
+	for (size_t i = 0; dlp->rule_files && dlp->rule_files[i]; i++) {
+		const struct ydoc_node *n = seq;
+
+		if (seq != NULL && seq->kind == YDOC_SEQ && i < seq->n)
+			n = seq->items[i];
+		if (dlp->rule_files[i][0] != '/')
+			config_report(c, n, NULL, DIAG_ERROR, "dlp-rule-file",
+				      "dlp.rule_files[%zu]: \"%s\" is not an "
+				      "absolute path", i, dlp->rule_files[i]);
+	}
+}
+
 int config_check_dlp(struct config_ctx *c, const struct ydoc_node *map,
 		     void *obj, const char *where)
 {
 	const struct config_dlp *dlp = &((struct config *)obj)->dlp;
 
 	config_check_dups(c, dlp, ydoc_map_get(map, "custom_patterns"));
+	config_check_rule_files(c, dlp, ydoc_map_get(map, "rule_files"));
 	if (dlp->mode != CONFIG_DLP_DISABLED && !dlp->patterns.email &&
 	    !dlp->patterns.phone && !dlp->patterns.credit_card &&
 	    !dlp->patterns.ssn && !dlp->patterns.api_keys &&

@@ -308,6 +308,7 @@ static const struct config_field config_f_dlp[] = {
 	 .count_off = offsetof(C, dlp.n_custom_patterns),
 	 .item_size = sizeof(struct config_dlp_pattern),
 	 .sub = &config_sec_pattern},
+	CONFIG_FL(C, "rule_files", dlp.rule_files, NULL),
 	CONFIG_FEND,
 };
 const struct config_section config_sec_dlp = {

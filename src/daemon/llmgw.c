@@ -19,6 +19,7 @@
 #include "daemon/ident.h"
 #include "daemon/session.h"
 #include "dlp/dlp.h"
+#include "dlpcfg/dlpcfg.h"
 #include "llmproxy/llmproxy.h"
 
 #define LLMGW_HOST "127.0.0.1" /* where every session's proxy listens */
@@ -53,34 +54,15 @@ static struct llmgw_sess *llmgw_find(struct daemon *d, const char *sid)
 }
 
 /* The engine from dlp.* as `agentsh dlp scan --config` builds it. */
-static int llmgw_engine(const struct config_dlp *c, struct dlp_engine **e)
+static int llmgw_engine(const struct config *c, struct dlp_engine **e)
 {
-	struct dlp_custom *cu = calloc(c->n_custom_patterns + 1, sizeof(*cu));
-	struct dlp_opts o;
 	struct diag dg;
 	int r;
 
-	if (cu == NULL)
-		return -ENOMEM;
-	dlp_opts_default(&o);
-	o.email = c->patterns.email;
-	o.phone = c->patterns.phone;
-	o.credit_card = c->patterns.credit_card;
-	o.ssn = c->patterns.ssn;
-	o.api_keys = c->patterns.api_keys;
-	for (size_t i = 0; i < c->n_custom_patterns; i++) {
-		cu[i].name = c->custom_patterns[i].name;
-		cu[i].display = c->custom_patterns[i].display;
-		cu[i].regex = c->custom_patterns[i].regex;
-	}
-	o.custom = cu;
-	o.n_custom = c->n_custom_patterns;
 	diag_init(&dg);
-	r = dlp_engine_new(&o, e, &dg);
-	if (r < 0)
-		diag_print(&dg, stderr);
+	r = dlpcfg_engine(c, e, &dg);
+	diag_print(&dg, stderr);
 	diag_release(&dg);
-	free(cu);
 	return r;
 }
 
@@ -97,7 +79,7 @@ static void *llmgw_build(void *arg)
 	if (setpriority(PRIO_PROCESS, (id_t)gettid(), LLMGW_BUILD_NICE) < 0)
 		log_msg(LOG_LVL_DEBUG, "llm proxy: cannot lower the compile's "
 			"priority");
-	r = llmgw_engine(&d->cfg->dlp, &e);
+	r = llmgw_engine(d->cfg, &e);
 
 	if (r < 0)
 		log_msg(LOG_LVL_ERROR, "llm proxy: DLP engine: %s "

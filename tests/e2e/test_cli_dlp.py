@@ -56,3 +56,60 @@ def test_dlp_scan_tokenize_mode(run, tmp_path):
     # redact mode (the default) says so too
     out = json.loads(run("dlp", "scan", "--json", f).stdout)
     assert {x["action"] for x in out["findings"]} == {"redact"}
+
+
+GITLEAKS_TOML = r"""
+# A rule file in gitleaks' format (rules written for this test).
+title = "test rules"
+
+[[rules]]
+id = "acme-deploy-token"
+description = "ACME deploy token"
+regex = '''acme_dt_[0-9a-f]{24}'''
+keywords = ["acme_dt_"]
+
+[rules.allowlist]
+stopwords = ["example"]
+
+[[rules]]
+id = "env-file"
+path = '''\.env$'''
+"""
+
+
+def test_dlp_scan_gitleaks_rule_file(run, tmp_path):
+    """dlp.rule_files: the rules of a gitleaks-style TOML file are custom
+    patterns (display = the id upper-cased); built-ins still apply."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text(GITLEAKS_TOML)
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(f"dlp:\n  rule_files: [\"{rules}\"]\n")
+    token = "acme_dt_" + "0123456789abcdef01234567"
+    f = tmp_path / "in.txt"
+    f.write_text(f"deploy with {token} as jane.doe@acme-corp.io\n")
+    proc = run("dlp", "scan", "--json", "--config", cfg, f)
+    assert proc.returncode == 1, proc.stderr
+    found = {(x["rule"], x["display"]) for x in json.loads(proc.stdout)["findings"]}
+    assert ("acme-deploy-token", "ACME_DEPLOY_TOKEN") in found, found
+    assert any(d == "EMAIL" for _, d in found), found
+    assert token not in proc.stdout
+    out = run("dlp", "scan", "--config", cfg, f).stdout
+    assert "[REDACTED:ACME_DEPLOY_TOKEN]" in out and token not in out
+
+
+def test_dlp_scan_rule_file_errors(run, tmp_path):
+    """A broken rule file names file:line:col; a relative path and a
+    missing file are refused, not ignored (no silent loss of rules)."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[rules]]\nid = \"x\"\nregex = '''unterminated\n")
+    f = tmp_path / "in.txt"
+    f.write_text("nothing here\n")
+    cases = [(f"[\"{bad}\"]", f"{bad}:3:"),
+             (f"[\"{tmp_path / 'missing.toml'}\"]", "missing.toml"),
+             ("[\"rules.toml\"]", "absolute path")]
+    for files, want in cases:
+        cfg = tmp_path / "config.yaml"
+        cfg.write_text(f"dlp:\n  rule_files: {files}\n")
+        proc = run("dlp", "scan", "--json", "--config", cfg, f)
+        assert proc.returncode not in (0, 1), (files, proc.stdout)
+        assert want in proc.stderr, (files, proc.stderr)

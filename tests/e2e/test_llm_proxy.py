@@ -573,3 +573,26 @@ def test_same_request_twice_same_answer(redact, upstream):
     evs = [e["fields"] for e in redact.events("llm_request")][-2:]
     assert evs[0]["redactions"] == evs[1]["redactions"]
     assert evs[1]["redactions"][0]["path"] == "messages[0].content"
+
+
+def test_gitleaks_rule_file_applied(tmp_path, upstream, pki):
+    """The rules of a dlp.rule_files TOML file redact in the proxy too
+    (the engine is the one `agentsh dlp scan --config` builds)."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[[rules]]\nid = \"acme-deploy-token\"\n"
+                     "regex = '''acme_dt_[0-9a-f]{24}'''\n")
+    e = Env(tmp_path, upstream, f"redact\n  rule_files: [\"{rules}\"]",
+            pki[0])
+    try:
+        upstream.reply(Reply(body=anthropic_msg()))
+        token = "acme_dt_" + "0123456789abcdef01234567"
+        body = json.dumps({"model": "m", "max_tokens": 4, "messages": [
+            {"role": "user", "content": f"deploy with {token} now"}]})
+        st, _ = curl(e.port(), "/v1/messages", body.encode(),
+                     ["x-api-key: k", "anthropic-version: 2023-06-01"])
+        assert st == 200
+        got = upstream.received[0]["body"]
+        assert token.encode() not in got
+        assert b"deploy with [REDACTED:ACME_DEPLOY_TOKEN] now" in got
+    finally:
+        e.d.stop()

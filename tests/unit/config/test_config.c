@@ -211,7 +211,7 @@ static const char *const test_default_json[] = {
 	"\"openai\":\"https://api.openai.com\"}}",
 	"\"dlp\":{\"mode\":\"redact\",\"patterns\":{\"email\":true,"
 	"\"phone\":true,\"credit_card\":true,\"ssn\":true,"
-	"\"api_keys\":true},\"custom_patterns\":[]}",
+	"\"api_keys\":true},\"custom_patterns\":[],\"rule_files\":[]}",
 	"\"llm_storage\":{\"store_bodies\":false,\"retention\":{"
 	"\"max_age_days\":30,\"max_size_mb\":500,"
 	"\"eviction\":\"oldest_first\"}}",
@@ -305,6 +305,9 @@ static struct test_case test_cases[] = {
 	    "t, regex: a}\n    - {name: t, regex: b}\n", "duplicate-name", 4,
 	    14, "name 't' in dlp.custom_patterns[1] (first used by "
 	    "dlp.custom_patterns[0], line 3)"),
+	ERR("relative_rule_file", "dlp:\n  rule_files: [/etc/a.toml, b.toml]\n",
+	    "dlp-rule-file", 2, 29, "dlp.rule_files[1]: \"b.toml\" is not an "
+	    "absolute path"),
 	ERR("port_out_of_range", "proxy:\n  port: 70000\n", "out-of-range", 2,
 	    9, "proxy.port"),
 	ERR("bind_port_out_of_range", "landlock:\n  network:\n    bind_ports: "
