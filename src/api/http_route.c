@@ -5,16 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int http_hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
+#include "common/str.h"
 
 int http_pct_decode(const char *in, size_t n, char *out, bool plus_space,
 		    size_t *out_len)
@@ -29,8 +20,8 @@ int http_pct_decode(const char *in, size_t n, char *out, bool plus_space,
 
 			if (i + 2 >= n)
 				return -EINVAL;
-			hi = http_hexval(in[i + 1]);
-			lo = http_hexval(in[i + 2]);
+			hi = str_hexval(in[i + 1]);
+			lo = str_hexval(in[i + 2]);
 			/* %00 would cut the C string short: refuse it. */
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -EINVAL;

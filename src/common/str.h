@@ -30,6 +30,8 @@ int str_edit_distance(const char *a, const char *b);
 
 /* An RFC 9110 token character (what an HTTP header name is made of). */
 bool str_http_tchar(unsigned char c);
+/* The value of a hexadecimal digit (either case), -1 for anything else. */
+int str_hexval(int ch);
 
 /* True when s ends with suffix. */
 bool str_has_suffix(const char *s, const char *suffix);

@@ -8,6 +8,7 @@
 
 #include "common/utf8.h"
 #include "dlp/dlp_rf_int.h"
+#include "common/str.h"
 
 int dlp_rf_col(const struct dlp_rf_cur *c)
 {
@@ -193,17 +194,6 @@ static int dlp_rf_put(struct dlp_rf_cur *c, struct buf *b, const char *p,
 	return buf_append(b, p, n);
 }
 
-static int dlp_rf_hex(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* The escape whose backslash is at pos; \u0000 is refused (C strings). */
 static int dlp_rf_escape(struct dlp_rf_cur *c, struct buf *b, int line,
 			 int col)
@@ -220,7 +210,7 @@ static int dlp_rf_escape(struct dlp_rf_cur *c, struct buf *b, int line,
 		return dlp_rf_put(c, b, &to[f - from], 1, line, col);
 	}
 	for (i = 0; i < nd; i++) {
-		h = dlp_rf_hex(dlp_rf_peek(c, 2 + i));
+		h = str_hexval(dlp_rf_peek(c, 2 + i));
 		if (h < 0)
 			nd = 0;
 		cp = cp * 16 + (unsigned long)(h < 0 ? 0 : h);
@@ -415,7 +405,7 @@ void dlp_rf_key_release(struct dlp_rf_key *k)
 
 static int dlp_rf_digit(int ch, int base)
 {
-	int v = dlp_rf_hex(ch);
+	int v = str_hexval(ch);
 
 	return v >= 0 && v < base ? v : -1;
 }

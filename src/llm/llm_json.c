@@ -12,6 +12,7 @@
 
 #include "common/utf8.h"
 #include "llm/llm_int.h"
+#include "common/str.h"
 
 /* Byte classes inside a string: 0 plain ASCII, 1 '"', 2 '\\', 3 control,
  * 4 non-ASCII (a UTF-8 sequence to check). */
@@ -61,24 +62,13 @@ void llm_json_ws(struct llm_json *j)
 	}
 }
 
-static int llm_json_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Four hex digits at p (bounds checked by the caller); -1 if not hex. */
 static long llm_json_u4(const char *p)
 {
 	long v = 0;
 
 	for (int i = 0; i < 4; i++) {
-		int h = llm_json_hex(p[i]);
+		int h = str_hexval(p[i]);
 
 		if (h < 0)
 			return -1;
